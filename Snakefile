@@ -13,6 +13,7 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/fdfl.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -72,13 +72,43 @@ def data_stage_targets():
         "results/fdfl/data/sample.csv",
         "results/fdfl/data/splits.csv",
     ]
-    return targets
+    return targets + notebook_targets("data")
 
 
 # ------------------------------------------------------------------ FDFL
 def fdfl_targets():
     """Outputs of the FDFL study."""
     return []
+
+
+# ------------------------------------------------------------------ notebooks (figures)
+# Figure notebooks: notebooks/<study>_<name>.ipynb, rendered by papermill to
+# results/<study>/figures/<name>.html. Each entry maps the notebook to its named inputs; every input
+# is passed to the notebook as a papermill parameter of the same name (its path).
+NOTEBOOKS = {
+    ("data", "overview"): {
+        "summary": "results/fdfl/data/derived_summary.csv",
+        "checks": "results/data/obermeyer_patient_checks.csv",
+    },
+}
+
+
+def notebook_inputs(wildcards):
+    """The notebook itself (so an edit re-renders it) and the result files it reads."""
+    key = (wildcards.study, wildcards.name)
+    if key not in NOTEBOOKS:
+        raise ValueError(f"no notebook registered for {key}; known: {sorted(NOTEBOOKS)}")
+    return {"notebook": f"notebooks/{wildcards.study}_{wildcards.name}.ipynb", **NOTEBOOKS[key]}
+
+
+def papermill_parameters(wildcards, input):
+    """`-p name path` for every input but the notebook."""
+    return " ".join(f"-p {k} {v}" for k, v in input.items() if k != "notebook")
+
+
+def notebook_targets(study):
+    """Rendered HTML of every registered notebook of a study."""
+    return [f"results/{s}/figures/{n}.html" for s, n in NOTEBOOKS if s == study]
 
 
 # ------------------------------------------------------------------ everything

@@ -1,0 +1,376 @@
+"""F-Layer training and its baselines (Projection, Penalty, Strict Penalty) on fairopt.training.fit.
+
+Reference note ``shared/reference/fairness_layer.md``, "Baselines":
+
+``flayer``
+    network + :class:`~fairopt.layer.primal_dual.FairnessHead` trained end to end (hard layer for
+    batches of at least ``b_tau`` rows, online primal-dual below; the training dual is reset at
+    the start of every epoch, the evaluation dual before every evaluation pass).
+``projection``
+    network trained unconstrained; at inference each batch is projected post hoc. By default
+    (``projection_inference="layer"``) every test batch gets the hard per-batch projection,
+    whatever its size (the authors' Projection baseline); ``"head"`` uses the b_tau switch.
+``penalty``
+    loss ``+ lambda * violation`` with ``violation = sum_k |w_k^T y - r_k|`` over the batch's
+    constraint rows (two-group mean parity: ``|m_0 - m_1|``; mean-residual parity:
+    ``sum_g |m_g(y) - m_g(t)|``, the authors' employee penalty); ``lambda`` chosen from a grid by
+    :func:`select_penalty_lambda`: the lowest validation loss among lambdas whose validation gap
+    is at most ``eps`` (if none qualifies, the smallest validation gap, flagged infeasible).
+``strict_penalty``
+    the same loss with one large fixed ``lambda`` (5000 synthetic / 1000 loans in the paper).
+
+For bounded regression the penalty models map the network output into the box with
+``lb + (ub - lb) sigmoid(.)`` (as the authors do; option ``penalty_box_sigmoid``).
+Everything trains through :func:`fairopt.training.fit` with stratified batches
+(:func:`fairopt.splits.stratified_batches`) of the intersectional group codes.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from fairopt.errors import ConfigError
+from fairopt.layer.constraints import build_slabs
+from fairopt.layer.datasets import FairData
+from fairopt.layer.layer import FairnessLayer, slab_bounds
+from fairopt.layer.primal_dual import FairnessHead
+from fairopt.splits import stratified_batches
+from fairopt.training import OptimizerConfig, SchedulerConfig, TrainingResult, fit
+
+__all__ = [
+    "METHODS",
+    "Batch",
+    "TrainConfig",
+    "TrainedModel",
+    "BoxSigmoid",
+    "make_batches",
+    "parity_violation",
+    "pooled_gap",
+    "base_loss_fn",
+    "flayer_loss",
+    "penalty_loss",
+    "plain_loss",
+    "select_penalty_lambda",
+    "predict",
+    "train_model",
+]
+
+METHODS = ("flayer", "projection", "penalty", "strict_penalty")
+
+
+@dataclass
+class Batch:
+    """One mini-batch as tensors (``groups`` ``(n,)`` or ``(n, K)``)."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+    groups: torch.Tensor
+    labels: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+
+def make_batches(data: FairData, batch_size: int, seed: int, *,
+                 shuffle: bool = True) -> Callable[[int], list[Batch]]:
+    """Batches for :func:`fairopt.training.fit`: ``batches(epoch)`` -> list of :class:`Batch`.
+
+    Rows are dealt by :func:`fairopt.splits.stratified_batches` on the intersectional group
+    codes so every batch keeps the overall group ratio; ``shuffle=False`` gives the same batches
+    every epoch (evaluation), otherwise epoch ``e`` uses ``default_rng([seed, e])``.
+    """
+    X = torch.as_tensor(data.X, dtype=torch.float32)
+    y = torch.as_tensor(data.y, dtype=torch.float32)
+    g = torch.as_tensor(np.asarray(data.groups))
+    lab = None if data.labels is None else torch.as_tensor(np.asarray(data.labels))
+    codes = data.group_codes()
+
+    def batches(epoch: int) -> list[Batch]:
+        rng = np.random.default_rng([int(seed), int(epoch) if shuffle else 0])
+        out = []
+        for idx in stratified_batches(codes, batch_size, rng):
+            it = torch.from_numpy(np.asarray(idx))
+            out.append(Batch(X[it], y[it], g[it], None if lab is None else lab[it]))
+        return out
+
+    return batches
+
+
+class BoxSigmoid(nn.Module):
+    """``lb + (ub - lb) * sigmoid(net(x))``: box-valued outputs for the penalty baselines."""
+
+    def __init__(self, net: nn.Module, lb: float, ub: float) -> None:
+        super().__init__()
+        self.net, self.lb, self.ub = net, float(lb), float(ub)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.lb + (self.ub - self.lb) * torch.sigmoid(self.net(x))
+
+
+def parity_violation(y: torch.Tensor, groups: Any, family: str, *, targets: Any = None,
+                     labels: Any = None) -> torch.Tensor:
+    """Differentiable ``sum_k |w_k^T y - r_k|`` over the batch's constraint rows (0 if none)."""
+    yf = y.reshape(-1)
+    slabs = build_slabs(family, groups, yf.shape[0], 0.0, labels=labels, has_targets=targets is not None)
+    if slabs.m == 0:
+        return yf.sum() * 0.0
+    r, _, _ = slab_bounds(slabs, targets, 0.0)
+    W = torch.from_numpy(slabs.W).to(yf.dtype)
+    return (W @ yf - r.to(yf.dtype)).abs().sum()
+
+
+@torch.no_grad()
+def pooled_gap(pred: Any, groups: Any, family: str, *, targets: Any = None, labels: Any = None) -> float:
+    """Largest ``|w_k^T y - r_k|`` over all rows pooled (two groups: ``|m_0 - m_1|``)."""
+    y = torch.as_tensor(np.asarray(pred, dtype=np.float64)).reshape(-1)
+    slabs = build_slabs(family, groups, y.shape[0], 0.0, labels=labels, has_targets=targets is not None)
+    if slabs.m == 0:
+        return float("nan")
+    r, _, _ = slab_bounds(slabs, None if targets is None else np.asarray(targets, dtype=np.float64), 0.0)
+    return float((torch.from_numpy(slabs.W) @ y - r).abs().max())
+
+
+def base_loss_fn(name: str, pos_weight: float | None = None) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """``mse`` or ``bce`` (BCE with logits, optional ``pos_weight`` = neg/pos)."""
+    if name == "mse":
+        return lambda pred, y: ((pred.reshape(-1) - y.reshape(-1)) ** 2).mean()
+    if name == "bce":
+        pw = None if pos_weight is None else torch.tensor(float(pos_weight))
+        return lambda pred, y: nn.functional.binary_cross_entropy_with_logits(
+            pred.reshape(-1), y.reshape(-1).to(pred.dtype), pos_weight=pw)
+    raise ConfigError(f"config key loss: unknown base loss {name!r}; expected mse or bce")
+
+
+def _targets_for(family: str, batch: Batch):
+    return batch.y if family == "residual_parity" else None
+
+
+def flayer_loss(head: FairnessHead, base_loss) -> Callable[[nn.Module, Batch], tuple[torch.Tensor, dict]]:
+    """``loss_fn`` for fit: base loss of the F-Layer output."""
+
+    def loss_fn(model: nn.Module, batch: Batch):
+        z = model(batch.x).reshape(-1)
+        pred = head(z, batch.groups, targets=_targets_for(head.layer.family, batch), labels=batch.labels)
+        return base_loss(pred, batch.y), {}
+
+    return loss_fn
+
+
+def penalty_loss(lam: float, family: str, base_loss) -> Callable[[nn.Module, Batch], tuple[torch.Tensor, dict]]:
+    """``loss_fn`` for fit: ``base + lam * parity_violation`` (Penalty / Strict Penalty)."""
+
+    def loss_fn(model: nn.Module, batch: Batch):
+        pred = model(batch.x).reshape(-1)
+        base = base_loss(pred, batch.y)
+        viol = parity_violation(pred, batch.groups, family, targets=_targets_for(family, batch),
+                                labels=batch.labels)
+        return base + lam * viol, {"base_loss": float(base.detach()), "violation": float(viol.detach())}
+
+    return loss_fn
+
+
+def plain_loss(base_loss) -> Callable[[nn.Module, Batch], tuple[torch.Tensor, dict]]:
+    """``loss_fn`` for fit: unconstrained training (Projection baseline)."""
+
+    def loss_fn(model: nn.Module, batch: Batch):
+        return base_loss(model(batch.x).reshape(-1), batch.y), {}
+
+    return loss_fn
+
+
+def select_penalty_lambda(table: pd.DataFrame | Sequence[dict], eps: float) -> tuple[float, bool]:
+    """Penalty lambda rule: lowest validation loss among lambdas with validation gap <= eps.
+
+    Args:
+        table: Rows with ``lam``, ``val_loss``, ``val_gap``.
+        eps: Parity tolerance.
+
+    Returns:
+        ``(lambda, feasible)``; when no lambda meets ``eps`` the one with the smallest gap is
+        returned with ``feasible = False``. Ties in loss go to the smaller lambda.
+    """
+    df = pd.DataFrame(table)
+    missing = {"lam", "val_loss", "val_gap"} - set(df.columns)
+    if missing or df.empty:
+        raise ConfigError(f"penalty selection table needs rows with lam, val_loss, val_gap; missing {sorted(missing)}")
+    ok = df[df["val_gap"] <= eps]
+    if len(ok):
+        best = ok.sort_values(["val_loss", "lam"], kind="stable").iloc[0]
+        return float(best["lam"]), True
+    best = df.sort_values(["val_gap", "lam"], kind="stable").iloc[0]
+    return float(best["lam"]), False
+
+
+@dataclass
+class TrainConfig:
+    """Training settings of one fairness-layer experiment (config section of the study)."""
+
+    family: str = "mean_parity"
+    eps: float = 0.05
+    lb: float | None = None
+    ub: float | None = None
+    batch_size: int = 2000
+    eval_batch_size: int = 2000
+    b_tau: int = 1000
+    eta0_train: float = 0.1
+    eta0_eval: float = 0.5
+    epochs: int = 100
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    early_stopping_patience: int | None = 25
+    loss: str = "mse"
+    pos_weight: float | None = None
+    penalty_lambdas: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 0.1, 0.5, 1, 5, 10, 100, 1000)
+    strict_lambda: float = 5000.0
+    penalty_box_sigmoid: bool = True
+    projection_inference: str = "layer"
+    backend: str = "exact"
+    seed: int = 0
+
+
+@dataclass
+class TrainedModel:
+    """Result of :func:`train_model`."""
+
+    method: str
+    model: nn.Module
+    head: FairnessHead
+    result: TrainingResult
+    lam: float | None = None
+    lam_feasible: bool | None = None
+    selection: pd.DataFrame | None = None
+
+
+def _make_head(cfg: TrainConfig) -> FairnessHead:
+    layer = FairnessLayer(cfg.family, cfg.eps, cfg.lb, cfg.ub, backend=cfg.backend)
+    return FairnessHead(layer, cfg.b_tau, cfg.eta0_train, cfg.eta0_eval)
+
+
+@torch.no_grad()
+def predict(trained: TrainedModel, data: FairData, cfg: TrainConfig, *,
+            batch_size: int | None = None) -> dict[str, Any]:
+    """Deployed predictions of a trained model on ``data`` (fixed stratified batches).
+
+    Returns:
+        ``pred`` and ``raw`` (numpy, data order), ``loss`` (base loss of ``pred``),
+        ``pooled_gap`` and, where the primal-dual head was used, its ``summary``.
+    """
+    bs = int(batch_size or cfg.eval_batch_size)
+    model, head = trained.model, trained.head
+    model.eval()
+    head.eval()
+    head.pd_eval.reset()
+    n = len(data)
+    raw = np.zeros(n)
+    pred = np.zeros(n)
+    rng = np.random.default_rng([cfg.seed, 0])
+    X = torch.as_tensor(data.X, dtype=torch.float32)
+    used_pd = False
+    for idx in stratified_batches(data.group_codes(), bs, rng):
+        it = torch.from_numpy(np.asarray(idx))
+        z = model(X[it]).reshape(-1)
+        raw[idx] = z.double().numpy()
+        g = torch.as_tensor(np.asarray(data.groups)[idx])
+        t = torch.as_tensor(data.y[idx]) if cfg.family == "residual_parity" else None
+        lab = None if data.labels is None else torch.as_tensor(data.labels[idx])
+        if trained.method == "flayer" or (trained.method == "projection" and cfg.projection_inference == "head"):
+            out = head(z, g, targets=t, labels=lab)
+            used_pd = used_pd or head.uses_primal_dual(len(idx))
+        elif trained.method == "projection":
+            out = head.layer(z, g, targets=t, labels=lab)
+        else:
+            out = z
+        pred[idx] = out.double().numpy()
+    loss = float(base_loss_fn(cfg.loss, cfg.pos_weight)(torch.from_numpy(pred), torch.as_tensor(data.y, dtype=torch.float64)))
+    out = {"pred": pred, "raw": raw, "loss": loss,
+           "pooled_gap": pooled_gap(pred, data.groups, cfg.family,
+                                    targets=data.y if cfg.family == "residual_parity" else None,
+                                    labels=data.labels)}
+    if used_pd:
+        out["summary"] = head.pd_eval.summary()
+    return out
+
+
+def _fit_one(method: str, model: nn.Module, train: FairData, val: FairData | None, cfg: TrainConfig,
+             lam: float | None) -> TrainedModel:
+    head = _make_head(cfg)
+    base = base_loss_fn(cfg.loss, cfg.pos_weight)
+    if method == "flayer":
+        loss_fn = flayer_loss(head, base)
+    elif method == "projection":
+        loss_fn = plain_loss(base)
+    else:
+        loss_fn = penalty_loss(float(lam), cfg.family, base)
+    trained = TrainedModel(method, model, head, TrainingResult(), lam)
+    train_batches = make_batches(train, cfg.batch_size, cfg.seed)
+
+    def batches(epoch: int):
+        head.train()
+        head.pd_train.reset()  # authors: training dual reset at every epoch
+        return train_batches(epoch)
+
+    evaluate = None
+    if val is not None:
+        def evaluate(_model):
+            res = predict(trained, val, cfg)
+            if method == "projection":  # model selection on the unconstrained fit
+                r = torch.from_numpy(res["raw"])
+                res["loss"] = float(base(r, torch.as_tensor(val.y, dtype=torch.float64)))
+            return {"val_loss": res["loss"], "val_gap": res["pooled_gap"]}
+
+    trained.result = fit(model, loss_fn, batches, epochs=cfg.epochs, optimizer=cfg.optimizer,
+                         scheduler=cfg.scheduler, evaluate=evaluate,
+                         monitor="val_loss" if val is not None else "loss",
+                         early_stopping_patience=cfg.early_stopping_patience, restore_best=True,
+                         parameters=model.parameters())
+    return trained
+
+
+def train_model(method: str, model_factory: Callable[[], nn.Module], train: FairData,
+                val: FairData | None, cfg: TrainConfig) -> TrainedModel:
+    """Train one method of the fairness-layer study.
+
+    Args:
+        method: ``flayer``, ``projection``, ``penalty`` or ``strict_penalty``.
+        model_factory: Returns a fresh network ``x -> raw output`` (called once per lambda).
+        train: Training data.
+        val: Validation data (early stopping on ``val_loss``; required for ``penalty``).
+        cfg: Settings.
+
+    Returns:
+        :class:`TrainedModel`; for ``penalty`` also the selection table and whether the chosen
+        lambda met ``eps`` on validation.
+    """
+    if method not in METHODS:
+        raise ConfigError(f"unknown fairness-layer method {method!r}; expected one of {list(METHODS)}")
+
+    def fresh() -> nn.Module:
+        net = model_factory()
+        if method in ("penalty", "strict_penalty") and cfg.penalty_box_sigmoid and cfg.lb is not None:
+            net = BoxSigmoid(net, cfg.lb, cfg.ub)
+        return net
+
+    if method in ("flayer", "projection"):
+        return _fit_one(method, fresh(), train, val, cfg, None)
+    if method == "strict_penalty":
+        return _fit_one(method, fresh(), train, val, cfg, cfg.strict_lambda)
+    if val is None:
+        raise ConfigError("method 'penalty' needs validation data to select lambda")
+    rows, fits = [], {}
+    for lam in cfg.penalty_lambdas:
+        tm = _fit_one("penalty", fresh(), train, val, cfg, float(lam))
+        res = predict(tm, val, cfg)
+        rows.append({"lam": float(lam), "val_loss": res["loss"], "val_gap": res["pooled_gap"],
+                     "epochs": tm.result.epochs_run})
+        fits[float(lam)] = tm
+    table = pd.DataFrame(rows)
+    lam, feasible = select_penalty_lambda(table, cfg.eps)
+    chosen = fits[lam]
+    chosen.lam, chosen.lam_feasible, chosen.selection = lam, feasible, table
+    return chosen

@@ -1,0 +1,332 @@
+"""Fair regression (fairopt.fairreg): formulations vs brute force, relaxations, coordinate descent,
+exact unfairness, the Agarwal et al. reduction and the data preparation."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from fairopt import metrics
+from fairopt.errors import DataError
+from fairopt.fairreg import (brute_force, coordinate_descent, fit_agarwal, least_squares,
+                             load_communities, load_lawschool, make_instance, make_synthetic,
+                             minimize_coordinate, mixture_unfairness, objective, objective_parts,
+                             prediction_bounds, big_m, run_synthetic_instance, solve_mio,
+                             solve_relaxation, threshold_grid)
+
+warnings.filterwarnings("ignore", message="Solution may be inaccurate")
+
+
+def tiny_instance(seed: int, m: int = 6, l: int = 3, n: int = 2, round_to: int | None = None):  # noqa: E741
+    """A small random instance whose least squares is unfair (group-shifted targets)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(m, n))
+    a = (rng.random(m) < 0.5).astype(int)
+    a[0], a[1] = 1, 0
+    y = X @ rng.normal(size=n) + 0.4 * a + 0.1 * rng.normal(size=m)
+    y = (y - y.min()) / (y.max() - y.min())
+    if round_to is not None:
+        X, y = np.round(X, round_to), np.round(y, round_to)
+    return make_instance(X, y, a, threshold_grid(0.0, 1.0, l, "mid"))
+
+
+# ---------------------------------------------------------------- objective and conventions
+
+def test_threshold_grid_and_objective_parts():
+    assert threshold_grid(0, 1, 4) == pytest.approx([0, 0.25, 0.5, 0.75])
+    assert threshold_grid(0, 1, 4, "mid") == pytest.approx([0.125, 0.375, 0.625, 0.875])
+    X = np.array([[1.0], [2.0], [3.0], [4.0]])
+    inst = make_instance(X, [1.0, 2.0, 3.0, 5.0], [1, 0, 1, 0], [2.0, 3.5])
+    loss, unf = objective_parts(inst, np.array([1.0]))
+    # predictions 1,2,3,4: > 2: {3,4} -> 1/2 overall, 1/2 in a=1; > 3.5: {4} -> 1/4 vs 0
+    assert loss == pytest.approx(1.0)
+    assert unf == pytest.approx(0.25)
+    # the indicator is strict: a prediction equal to a threshold is not above it
+    inst2 = make_instance(X, [1.0, 2.0, 3.0, 5.0], [1, 0, 1, 0], [3.0])
+    assert objective_parts(inst2, np.array([1.0]))[1] == pytest.approx(0.25)  # {4} only
+    with pytest.raises(ValueError, match="strictly increasing"):
+        make_instance(X, np.ones(4), [1, 0, 1, 0], [2.0, 2.0])
+    with pytest.raises(ValueError, match="a = 1"):
+        make_instance(X, np.ones(4), [0, 0, 0, 0], [2.0])
+
+
+# ------------------------------------------------------------ exact optimum on tiny instances
+
+TINY_CASES = [(0, 0.05), (1, 0.5), (2, 2.0), (3, 0.5)]
+
+
+@pytest.fixture(scope="module")
+def tiny_solutions():
+    """Brute force, both MIOs and the relaxations on the tiny cases (computed once)."""
+    out = {}
+    for seed, lam in TINY_CASES:
+        inst = tiny_instance(seed)
+        out[seed, lam] = {
+            "inst": inst,
+            "bf": brute_force(inst, lam),
+            "bigm": solve_mio(inst, lam, "bigm", time_limit=60),
+            "strong": solve_mio(inst, lam, "strong", time_limit=60),
+            "relax_bigm": solve_relaxation(inst, lam, "bigm"),
+            "relax_strong": solve_relaxation(inst, lam, "strong"),
+            "relax_strong_box": solve_relaxation(inst, lam, "strong", box=True),
+        }
+    return out
+
+
+@pytest.mark.parametrize("case", TINY_CASES)
+def test_mio_formulations_match_brute_force(tiny_solutions, case):
+    sol = tiny_solutions[case]
+    inst, lam = sol["inst"], case[1]
+    best = sol["bf"].objective
+    assert sol["bf"].objective_exact == pytest.approx(best, rel=1e-9)
+    for name in ("bigm", "strong"):
+        res = sol[name]
+        assert res.status == "optimal"
+        assert res.objective == pytest.approx(best, rel=1e-5), name
+        assert res.solver_objective == pytest.approx(best, rel=1e-5), name
+        # the reported objective is the exact objective of the returned model
+        assert res.objective == pytest.approx(objective(inst, lam, res.w), rel=1e-12)
+        assert res.best_bound <= best * (1 + 1e-5)
+
+
+@pytest.mark.parametrize("case", TINY_CASES)
+def test_relaxations_are_valid_and_strong_is_tighter(tiny_solutions, case):
+    sol = tiny_solutions[case]
+    best = sol["bf"].objective
+    rb, rs, rbox = (sol[k].best_bound for k in ("relax_bigm", "relax_strong", "relax_strong_box"))
+    tol = 1e-6 * best
+    assert rb <= best + tol
+    assert rs <= best + tol
+    assert rbox <= best + tol
+    assert rs >= rb - tol  # the strong relaxation is at least as tight as big-M
+    assert rbox >= rs - tol
+    # the relaxation's model is a feasible model: its exact objective is an upper bound
+    assert sol["relax_strong"].objective >= best - tol
+
+
+def test_prediction_bounds_contain_the_optimum(tiny_solutions):
+    for (seed, lam), sol in tiny_solutions.items():
+        inst = sol["inst"]
+        bounds = prediction_bounds(inst, lam, 1e-4)
+        t = inst.X @ sol["bf"].w
+        assert np.all(t >= bounds.lower) and np.all(t <= bounds.upper)
+        M = big_m(bounds, inst.thresholds, 1e-4)
+        assert M >= np.max(np.abs(t[:, None] - inst.thresholds[None, :]))
+
+
+def test_brute_force_enumeration_with_and_without_pruning():
+    inst = tiny_instance(7, m=5, l=2, n=2)
+    full = brute_force(inst, 0.3, prune=False)
+    pruned = brute_force(inst, 0.3, prune=True)
+    assert full.objective == pytest.approx(pruned.objective, rel=1e-7)
+    assert full.n_leaves >= pruned.n_leaves
+    # every leaf of the full enumeration is a feasible pattern; their number is bounded by the
+    # cells of the arrangement of m*l lines in the plane
+    assert full.n_leaves <= 1 + 10 + 45
+
+
+@pytest.mark.parametrize("seed,lam", [(10, 0.1), pytest.param(11, 1.0, marks=pytest.mark.slow),
+                                      pytest.param(12, 0.3, marks=pytest.mark.slow)])
+def test_mio_match_brute_force_m8_l4(seed, lam):
+    inst = tiny_instance(seed, m=8, l=4, n=3)
+    best = brute_force(inst, lam).objective
+    for name in ("bigm", "strong"):
+        assert solve_mio(inst, lam, name, time_limit=120).objective == pytest.approx(best, rel=1e-5)
+
+
+# ------------------------------------------------------------------------ coordinate descent
+
+def _grid_min(inst, lam, w, k, radius=4.0, points=4001):
+    """Exact objective on a fine grid of w_k (vectorised)."""
+    thetas = w[k] + np.linspace(-radius, radius, points)
+    r = inst.X @ w - w[k] * inst.X[:, k]
+    t = r[None, :] + thetas[:, None] * inst.X[None, :, k]
+    loss = ((t - inst.y) ** 2).sum(axis=1)
+    above = t[:, :, None] > inst.thresholds[None, None, :]
+    D = np.einsum("i,gij->gj", inst.c, above)
+    return float(np.min(loss + lam * np.abs(D).max(axis=1)))
+
+
+@pytest.mark.parametrize("seed,round_to", [(0, None), (1, 1), (2, None)])
+def test_line_minimiser_is_exact(seed, round_to):
+    rng = np.random.default_rng(100 + seed)
+    inst = tiny_instance(seed, m=25, l=5, n=3, round_to=round_to)
+    lam = 2.0
+    for _ in range(3):
+        w = rng.normal(scale=0.3, size=inst.n)
+        f = objective(inst, lam, w)
+        for k in range(inst.n):
+            res = minimize_coordinate(inst, lam, w, k)
+            assert res.value <= f + 1e-12
+            assert res.value == pytest.approx(objective(inst, lam, np.r_[w[:k], res.theta, w[k + 1:]]))
+            assert res.infimum <= res.value + 1e-12
+            assert res.value <= _grid_min(inst, lam, w, k) + 1e-9
+
+
+@pytest.mark.parametrize("start", ["zero", "ls"])
+def test_coordinate_descent_monotone_and_coordinatewise_optimal(start):
+    inst = tiny_instance(5, m=30, l=6, n=3, round_to=2)  # ties in the data
+    lam = 1.0
+    w0 = np.zeros(inst.n) if start == "zero" else least_squares(inst.X, inst.y)
+    res = coordinate_descent(inst, lam, w0, max_passes=200, tol=1e-12)
+    assert res.converged
+    assert res.trajectory[0] == pytest.approx(objective(inst, lam, w0))
+    assert np.all(np.diff(res.trajectory) <= 0)
+    assert np.all(np.diff(res.history) <= 0)
+    assert res.objective == pytest.approx(objective(inst, lam, res.w), rel=1e-12)
+    tol = 1e-6 * max(1.0, res.objective)
+    for k in range(inst.n):
+        assert minimize_coordinate(inst, lam, res.w, k).infimum >= res.objective - tol
+        assert _grid_min(inst, lam, res.w, k) >= res.objective - tol
+
+
+# -------------------------------------------------------------------------- exact unfairness
+
+def test_exact_unfairness_matches_brute_force_over_b():
+    rng = np.random.default_rng(3)
+    for trial in range(5):
+        pred = np.round(rng.normal(size=80), 1 if trial % 2 else 3)  # ties when rounded to 0.1
+        a = rng.integers(0, 2, 80)
+        a[0] = 1
+        values = np.unique(pred)
+        grid = np.concatenate([values, values - 1e-9, values + 1e-9, (values[1:] + values[:-1]) / 2,
+                               [values[0] - 1, values[-1] + 1], np.linspace(-4, 4, 2001)])
+        brute = max(abs((pred > b).mean() - (pred[a == 1] > b).mean()) for b in grid)
+        assert metrics.exact_unfairness(pred, a) == pytest.approx(brute, abs=1e-12)
+        # the mixture version reduces to it for one predictor and matches brute force for two
+        assert mixture_unfairness(pred[None, :], [1.0], a) == pytest.approx(brute, abs=1e-12)
+        pred2 = np.round(pred + rng.normal(scale=0.5, size=80), 1)
+        grid2 = np.concatenate([grid, np.unique(pred2)])
+        brute2 = max(abs(0.3 * ((pred > b).mean() - (pred[a == 1] > b).mean())
+                         + 0.7 * ((pred2 > b).mean() - (pred2[a == 1] > b).mean())) for b in grid2)
+        assert mixture_unfairness(np.stack([pred, pred2]), [0.3, 0.7], a) == pytest.approx(brute2, abs=1e-12)
+
+
+# ---------------------------------------------------------------------------- Agarwal et al.
+
+@pytest.fixture(scope="module")
+def agarwal_data():
+    syn = make_synthetic(300, seed=1)
+    w = least_squares(syn.X, syn.y)
+    pred = syn.X @ w
+    return syn, metrics.rmse(syn.y, pred), metrics.exact_unfairness(pred, syn.a)
+
+
+def test_agarwal_large_eps_approaches_least_squares(agarwal_data):
+    syn, rmse_ls, unf_ls = agarwal_data
+    res = fit_agarwal(syn.X, syn.y, syn.a, eps=1.0, N=40, T=30)
+    # only the grid rounding (step 1/40) separates it from least squares
+    assert res.rmse(syn.X, syn.y) <= np.sqrt(rmse_ls ** 2 + (1 / 40) ** 2)
+    assert res.rmse_of_mean(syn.X, syn.y) <= res.rmse(syn.X, syn.y) + 1e-12
+    assert res.unfairness(syn.X, syn.a) == pytest.approx(unf_ls, abs=0.05)
+
+
+def test_agarwal_small_eps_is_fairer_and_deterministic(agarwal_data):
+    syn, rmse_ls, unf_ls = agarwal_data
+    res = fit_agarwal(syn.X, syn.y, syn.a, eps=0.02, N=40, T=30, seed=5)
+    assert unf_ls > 0.1
+    assert res.unfairness(syn.X, syn.a) < 0.5 * unf_ls
+    assert res.train_violation <= 0.02 + 1e-6
+    assert res.rmse(syn.X, syn.y) > rmse_ls  # fairness costs accuracy here
+    again = fit_agarwal(syn.X, syn.y, syn.a, eps=0.02, N=40, T=30, seed=5)
+    np.testing.assert_array_equal(res.weights, again.weights)
+    np.testing.assert_array_equal(res.coefs, again.coefs)
+    np.testing.assert_array_equal(res.sample(syn.X), again.sample(syn.X))
+    assert res.weights.sum() == pytest.approx(1.0)
+    levels = res.predict_levels(syn.X)
+    assert np.allclose(levels * 40 - 0.5, np.round(levels * 40 - 0.5))  # grid midpoints
+
+
+# ---------------------------------------------------------------------------- data preparation
+
+def _communities_csv(path, drop=None):
+    cols = ["population", "racepctblack", "racePctWhite", "racePctAsian", "racePctHisp",
+            "PolicCars", "ViolentCrimesPerPop"]
+    rows = [
+        ["0.1", "0.6", "0.3", "0.05", "0.05", "?", "0.2"],  # black majority
+        ["0.2", "0.1", "0.8", "0.05", "0.05", "0.5", "0.6"],  # white majority
+        ["0.3", "0.4", "0.4", "0.1", "0.1", "", "0.4"],  # tie black/white -> black (first)
+        ["0.4", "0.1", "0.2", "0.1", "0.6", "0.1", "0.8"],  # hispanic majority
+    ]
+    if drop:
+        idx = cols.index(drop)
+        cols = cols[:idx] + cols[idx + 1:]
+        rows = [r[:idx] + r[idx + 1:] for r in rows]
+    path.write_text("\n".join([",".join(cols)] + [",".join(r) for r in rows]) + "\n")
+    return path
+
+
+def test_communities_preparation(tmp_path):
+    path = _communities_csv(tmp_path / "communities.csv")
+    X, y, a, names = load_communities(path)
+    assert names == ["population", "PolicCars", "race"]
+    assert a.tolist() == [0, 1, 0, 0]
+    assert y == pytest.approx([0.0, 2 / 3, 1 / 3, 1.0])  # min-max of 0.2..0.8
+    assert X[:, 1].tolist() == [0.0, 0.5, 0.0, 0.1]  # missing -> 0 (benchmark)
+    assert X[:, 2].tolist() == a.tolist()
+    X2, _, _, names2 = load_communities(path, missing="drop_columns", include_protected=False)
+    assert names2 == ["population"] and X2.shape == (4, 1)
+    X3, _, _, _ = load_communities(path, missing="mean", include_protected=False)
+    assert X3[0, 1] == pytest.approx(0.3)
+    bad = _communities_csv(tmp_path / "bad.csv", drop="racePctWhite")
+    with pytest.raises(DataError, match=r"bad\.csv.*racePctWhite"):
+        load_communities(bad)
+
+
+def _lawschool_csv(path, header=None, extra_row=None):
+    header = header or "race,cluster,lsat,ugpa,zfygpa,zgpa,bar1,fulltime,fam_inc,age,gender"
+    rows = [
+        "7,2,30,3.2,-1.79,0.5,P,1,4,-62,female",
+        "3,1,44,4.0,1.33,1.88,F,1,5,-62,male",
+        "7,1,29,NA,-0.11,-0.57,P,1,4,-62,female",  # dropped: missing ugpa
+        "2,3,35,2.0,1.22,0.95,,2,5,-60,male",  # dropped: empty bar1
+        "7,2,39,3.6,0.88,0.1,F,2,4,-61,male",
+    ]
+    if extra_row:
+        rows.append(extra_row)
+    path.write_text("\n".join([header] + rows) + "\n")
+    return path
+
+
+def test_lawschool_preparation(tmp_path):
+    path = _lawschool_csv(tmp_path / "lawschool.csv")
+    X, y, a, names = load_lawschool(path)
+    assert names == ["race", "cluster", "lsat", "zfygpa", "zgpa", "fulltime", "fam_inc", "age",
+                     "gender", "bar1"]
+    assert X.shape == (3, 10)
+    assert y == pytest.approx([0.8, 1.0, 0.9])  # ugpa / 4
+    assert a.tolist() == [1, 0, 1]  # race code 7 = White
+    assert X[:, names.index("gender")].tolist() == [0.0, 1.0, 1.0]
+    assert X[:, names.index("bar1")].tolist() == [1.0, 0.0, 0.0]
+    X2, _, _, names2 = load_lawschool(path, encoding="onehot", include_protected=False)
+    assert X2.shape == (3, 11) and "race" not in names2
+    assert X2[:, names2.index("gender_female")].tolist() == [1.0, 0.0, 0.0]
+    missing = _lawschool_csv(tmp_path / "nougpa.csv",
+                             header="race,cluster,lsat,GPA,zfygpa,zgpa,bar1,fulltime,fam_inc,age,gender")
+    with pytest.raises(DataError, match=r"nougpa\.csv.*ugpa"):
+        load_lawschool(missing)
+    badgender = _lawschool_csv(tmp_path / "gender.csv", extra_row="7,2,30,3.0,0,0,P,1,4,-60,x")
+    with pytest.raises(DataError, match="gender"):
+        load_lawschool(badgender)
+    with pytest.raises(DataError, match="not found"):
+        load_lawschool(tmp_path / "absent.csv")
+
+
+# ------------------------------------------------------------------------------ experiment row
+
+def test_run_synthetic_instance_small():
+    out = run_synthetic_instance(8, 0.05, seed=0, l=4, n=3, time_limit=30)
+    objs = {k[:-len("_objective")]: v for k, v in out.items()
+            if k.endswith("_objective") and not k.startswith(("best", "cd0_start", "cd_unfair_start",
+                                                               "cd_relax_start"))
+            and not k.endswith("solver_objective")}
+    assert out["best_objective"] == pytest.approx(min(objs.values()))
+    # bounds are for the delta-separated problem; CD (strict indicator) may be lower by O(delta)
+    assert out["best_bound"] <= out["best_objective"] * (1 + 1e-5)
+    assert 0 <= out["relax_gap_strong"] <= out["relax_gap_bigm"] + 1e-9
+    assert out["cd_relax_objective"] <= out["relax_strong_objective"] + 1e-12
+    assert out["cd_unfair_objective"] <= out["ls_objective"] + 1e-12
+    assert out["strong_status"] == "optimal" and out["end_gap_strong"] <= 1e-6
+    for name in ("ls", "cd0", "cd_unfair", "cd_relax", "bigm", "strong"):
+        assert out[f"opt_gap_{name}"] >= -1e-4

@@ -1,0 +1,23 @@
+# Figures: papermill executes each registered notebook with its inputs as parameters, then
+# nbconvert renders it to HTML (code hidden). Notebooks only read results and plot.
+
+
+rule render_notebook:
+    input:
+        unpack(notebook_inputs),
+    output:
+        notebook="results/{study}/notebooks/{name}.ipynb",
+        html=report(
+            "results/{study}/figures/{name}.html",
+            caption="../report/notebook.rst",
+            category="{study}",
+        ),
+    log:
+        "logs/render_notebook/{study}/{name}.log",
+    params:
+        papermill=papermill_parameters,
+    conda:
+        ENV
+    shell:
+        "(papermill {input.notebook} {output.notebook} -k python3 {params.papermill}"
+        " && jupyter nbconvert --to html --no-input --stdout {output.notebook} > {output.html}) > {log} 2>&1"
