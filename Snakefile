@@ -13,6 +13,8 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/fdfl.smk"
+include: "workflow/rules/fairreg.smk"
+include: "workflow/rules/layer.smk"
 include: "workflow/rules/report.smk"
 
 

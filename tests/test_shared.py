@@ -132,3 +132,40 @@ def test_write_csv_is_atomic_and_deterministic(tmp_path):
     first = (tmp_path / "f.csv").read_bytes()
     write_csv(tmp_path / "f.csv", frame)
     assert (tmp_path / "f.csv").read_bytes() == first
+
+
+def test_benchmark_rows_compute_ratio_and_target(tmp_path):
+    import pandas as pd
+
+    from fairopt.benchmark_table import bench_row, write_benchmark_table
+
+    fast = bench_row("fdfl", "seconds_per_trial", "dfl", "seconds", 1.5, "s", reference=17.0, comparison="<=")
+    slow = bench_row("fdfl", "speedup", "n=48784", "speedup", 50.0, "x", reference=100.0, comparison=">=")
+    info = bench_row("fdfl", "seconds_per_trial", "two_stage", "seconds", 2.0, "s", reference=4.0,
+                     comparison="ratio", machine="test")
+    assert fast.target_met is True and slow.target_met is False and info.target_met is None
+    assert info.ratio == pytest.approx(0.5) and info.machine == "test"
+    with pytest.raises(ValueError, match="not finite"):
+        bench_row("fdfl", "b", "s", "m", float("nan"), "s")
+    with pytest.raises(ValueError, match="needs a reference"):
+        bench_row("fdfl", "b", "s", "m", 1.0, "s", comparison="<=")
+    frame = write_benchmark_table([fast, slow, info], tmp_path / "b.csv", tmp_path / "b.md", title="T")
+    assert list(pd.read_csv(tmp_path / "b.csv")["value"]) == [1.5, 50.0, 2.0]
+    assert "1 of 2 targets met" in (tmp_path / "b.md").read_text()
+    assert len(frame) == 3
+
+
+def test_combine_scorecards_sections_and_counts(tmp_path):
+    import pandas as pd
+
+    from fairopt.scorecard import combine_scorecards, scorecard_frame
+
+    a = scorecard_frame([compare_number("fdfl", "x", 1.0, 1.05, rel_tol=0.1, data_source="standin(seed=0)")])
+    b = scorecard_frame([not_run("layer", "y", "0.89", "needs GPUs")])
+    out = combine_scorecards({"fdfl": a, "layer": b}, tmp_path / "s.csv", tmp_path / "s.md")
+    assert list(out["verdict"]) == ["reproduced", "not run"]
+    md = (tmp_path / "s.md").read_text()
+    assert "## fdfl" in md and "## layer" in md and "Data: standin(seed=0)" in md
+    assert "1 reproduced, 0 not reproduced, 0 not comparable, 1 not run" in md
+    with pytest.raises(ValueError, match="lacks columns"):
+        combine_scorecards({"bad": pd.DataFrame({"study": ["x"]})}, tmp_path / "t.csv", tmp_path / "t.md")

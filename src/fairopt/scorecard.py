@@ -21,7 +21,8 @@ import pandas as pd
 
 from fairopt.io import write_csv, write_text
 
-__all__ = ["ScoreRow", "compare_number", "compare_claim", "not_run", "scorecard_frame", "write_scorecard"]
+__all__ = ["ScoreRow", "compare_number", "compare_claim", "not_run", "scorecard_frame", "write_scorecard",
+           "combine_scorecards"]
 
 VERDICTS = ("reproduced", "not reproduced", "not comparable", "not run")
 
@@ -120,3 +121,43 @@ def write_scorecard(rows: Iterable[ScoreRow], csv_path: str | Path, md_path: str
         head = f"# {title}\n\n" if title else ""
         write_text(md_path, f"{head}{summary}\n\n{to_markdown(frame)}")
     return frame
+
+
+def combine_scorecards(frames: dict[str, pd.DataFrame], csv_path: str | Path, md_path: str | Path) -> pd.DataFrame:
+    """Concatenate the studies' scorecards into one CSV and a Markdown report with one section each.
+
+    Args:
+        frames: Scorecard frames by study (columns of :class:`ScoreRow`).
+        csv_path: Combined CSV.
+        md_path: Markdown report: overall verdict counts, then per study its counts, data sources
+            and table.
+
+    Raises:
+        ValueError: a frame lacks scorecard columns or has unknown verdicts.
+    """
+    cols = list(ScoreRow.__dataclass_fields__)
+    parts = []
+    for study, frame in frames.items():
+        missing = set(cols) - set(frame.columns)
+        if missing:
+            raise ValueError(f"scorecard of study {study!r} lacks columns {sorted(missing)}")
+        parts.append(frame[cols])
+    combined = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+    bad = set(combined["verdict"]) - set(VERDICTS)
+    if bad:
+        raise ValueError(f"unknown verdicts {sorted(bad)}")
+    write_csv(csv_path, combined)
+
+    def counts(frame: pd.DataFrame) -> str:
+        c = frame["verdict"].value_counts()
+        return ", ".join(f"{c.get(v, 0)} {v}" for v in VERDICTS)
+
+    lines = ["# fairopt: paper vs reproduction", "", f"All studies: {counts(combined)}", ""]
+    for study, frame in frames.items():
+        sources = sorted({str(x) for x in frame["data_source"] if str(x)})
+        lines += [f"## {study}", "", counts(frame), ""]
+        if sources:
+            lines += [f"Data: {', '.join(sources)}", ""]
+        lines.append(to_markdown(frame[cols]))
+    write_text(md_path, "\n".join(lines))
+    return combined

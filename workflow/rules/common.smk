@@ -75,16 +75,11 @@ def data_stage_targets():
     return targets + notebook_targets("data")
 
 
-# ------------------------------------------------------------------ FDFL
-def fdfl_targets():
-    """Outputs of the FDFL study."""
-    return []
-
-
 # ------------------------------------------------------------------ notebooks (figures)
 # Figure notebooks: notebooks/<study>_<name>.ipynb, rendered by papermill to
 # results/<study>/figures/<name>.html. Each entry maps the notebook to its named inputs; every input
-# is passed to the notebook as a papermill parameter of the same name (its path).
+# is passed to the notebook as a papermill parameter of the same name (its path). Each study
+# registers its notebooks in its own section below.
 NOTEBOOKS = {
     ("data", "overview"): {
         "summary": "results/fdfl/data/derived_summary.csv",
@@ -111,7 +106,77 @@ def notebook_targets(study):
     return [f"results/{s}/figures/{n}.html" for s, n in NOTEBOOKS if s == study]
 
 
+# ------------------------------------------------------------------ studies
+# The studies to build (config `studies`). Each study section below registers its scorecard
+# (results/scorecard/<study>.csv) and its benchmark table (results/benchmarks/<study>.csv); the
+# report stage combines those of the enabled studies.
+STUDIES = list(config["studies"])
+SCORECARDS = {}
+BENCHMARK_TABLES = {}
+
+
+def study_enabled(study):
+    """Whether `study` is in config `studies`."""
+    return study in STUDIES
+
+
+# ------------------------------------------------------------------ FDFL (issue 3)
+def fdfl_targets():
+    """Outputs of the FDFL study."""
+    return []
+
+
+# end of FDFL helpers
+#
+#
+# ------------------------------------------------------------------ fair regression (issue 4)
+def fairreg_targets():
+    """Outputs of the fair-regression study."""
+    return []
+
+
+# end of fair-regression helpers
+#
+#
+# ------------------------------------------------------------------ fairness layer (issue 5)
+def layer_targets():
+    """Outputs of the fairness-layer study."""
+    return []
+
+
+# end of fairness-layer helpers
+#
+#
+
+
+# ------------------------------------------------------------------ report (scorecards, benchmarks)
+def report_targets():
+    """The combined scorecard and benchmark table (built from the studies' own tables)."""
+    targets = []
+    if enabled_scorecards():
+        targets += ["results/scorecard/scorecard.csv", "results/scorecard/scorecard.md"]
+    if enabled_benchmark_tables():
+        targets += ["results/benchmarks/summary.csv", "results/benchmarks/summary.md"]
+    return targets
+
+
+def enabled_scorecards(wildcards=None):
+    """Scorecards of the enabled studies, by study."""
+    return {s: path for s, path in SCORECARDS.items() if study_enabled(s)}
+
+
+def enabled_benchmark_tables(wildcards=None):
+    """Benchmark tables of the enabled studies, by study."""
+    return {s: path for s, path in BENCHMARK_TABLES.items() if study_enabled(s)}
+
+
 # ------------------------------------------------------------------ everything
 def all_targets():
     """What `snakemake` builds by default."""
-    return data_stage_targets() + fdfl_targets()
+    return (
+        data_stage_targets()
+        + (fdfl_targets() if study_enabled("fdfl") else [])
+        + (fairreg_targets() if study_enabled("fairreg") else [])
+        + (layer_targets() if study_enabled("layer") else [])
+        + report_targets()
+    )

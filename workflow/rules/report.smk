@@ -21,3 +21,41 @@ rule render_notebook:
     shell:
         "(papermill {input.notebook} {output.notebook} -k python3 {params.papermill}"
         " && jupyter nbconvert --to html --no-input --stdout {output.notebook} > {output.html}) > {log} 2>&1"
+
+
+rule combine_scorecards:
+    input:
+        unpack(enabled_scorecards),
+    output:
+        csv=report(
+            "results/scorecard/scorecard.csv",
+            caption="../report/scorecard.rst",
+            category="Scorecard",
+        ),
+        md="results/scorecard/scorecard.md",
+    log:
+        "logs/combine_scorecards.log",
+    localrule: True
+    conda:
+        ENV
+    script:
+        "../scripts/combine_scorecards.py"
+
+
+rule combine_benchmarks:
+    input:
+        unpack(enabled_benchmark_tables),
+    output:
+        csv=report(
+            "results/benchmarks/summary.csv",
+            caption="../report/benchmarks.rst",
+            category="Benchmarks",
+        ),
+        md="results/benchmarks/summary.md",
+    log:
+        "logs/combine_benchmarks.log",
+    localrule: True
+    conda:
+        ENV
+    script:
+        "../scripts/combine_benchmarks.py"

@@ -1,0 +1,1 @@
+# layer study rules (see the section of workflow/rules/common.smk for its helpers).
