@@ -139,6 +139,27 @@ def _trial_values(inputs: ScorecardInputs, method: str, col: str) -> pd.Series:
     return part.set_index("trial")[col].sort_index()
 
 
+#: Table 2 ordering claims: (paper row a, paper row b, metric, item, claim) -- mean(a) < mean(b)
+ORDERING_CLAIMS = (
+    ("two_stage_fair", "two_stage", "fairness", "Claim: prediction fairness lowers F (two-stage)",
+     "The fairness penalty lowers the statistical disparity F of two-stage predictions"),
+    ("dfl_fair", "dfl", "fairness", "Claim: prediction fairness lowers F (DFL)",
+     "The fairness penalty lowers F of DFL predictions"),
+    ("dfl", "two_stage", "fairness", "Claim: DFL predictions have lower F than two-stage",
+     "DFL without a penalty has lower F than two-stage without a penalty"),
+    ("two_stage", "dfl", "mse", "Claim: DFL trades prediction accuracy for decisions (MSE)",
+     "DFL's training MSE is above two-stage's"),
+    ("dfl_fair", "dfl_dbb", "mse", "Claim: DBB raises MSE (DBB row)", "The DBB rows have higher MSE than closed-form DFL"),
+    ("dfl_fair", "dfl_fd", "mse", "Claim: DBB raises MSE (DBB 2 row)", "The DBB rows have higher MSE than closed-form DFL"),
+    ("dfl", "dfl_dbb", "regret", "Claim: closed-form DFL beats DBB on regret (DBB row)",
+     "The closed-form gradient gives lower regret than DBB"),
+    ("dfl", "dfl_fd", "regret", "Claim: closed-form DFL beats DBB on regret (DBB 2 row)",
+     "The closed-form gradient gives lower regret than DBB 2"),
+    ("dfl_fair", "dfl_fd", "time", "Claim: closed-form DFL is faster per trial than finite differences",
+     "Closed-form DFL needs less time per trial than the finite-difference (2n solves) row"),
+)
+
+
 def _claim_rows(inputs: ScorecardInputs) -> list[ScoreRow]:
     """Qualitative Table 2 claims (judged on the data used; the note says which)."""
     repro = _by_paper_row(inputs)
@@ -191,24 +212,8 @@ def _claim_rows(inputs: ScorecardInputs) -> list[ScoreRow]:
             f"{int((a[paired] < b[paired]).sum())} of {len(paired)} trials",
             test=f"mean ratio <= {ratio_max:g} and lower in every trial", note=note, data_source=label))
 
-    less("two_stage_fair", "two_stage", "fairness", "Claim: prediction fairness lowers F (two-stage)",
-         "The fairness penalty lowers the statistical disparity F of two-stage predictions")
-    less("dfl_fair", "dfl", "fairness", "Claim: prediction fairness lowers F (DFL)",
-         "The fairness penalty lowers F of DFL predictions")
-    less("dfl", "two_stage", "fairness", "Claim: DFL predictions have lower F than two-stage",
-         "DFL without a penalty has lower F than two-stage without a penalty")
-    less("two_stage", "dfl", "mse", "Claim: DFL trades prediction accuracy for decisions (MSE)",
-         "DFL's training MSE is above two-stage's")
-    less("dfl_fair", "dfl_dbb", "mse", "Claim: DBB raises MSE (DBB row)",
-         "The DBB rows have higher MSE than closed-form DFL")
-    less("dfl_fair", "dfl_fd", "mse", "Claim: DBB raises MSE (DBB 2 row)",
-         "The DBB rows have higher MSE than closed-form DFL")
-    less("dfl", "dfl_dbb", "regret", "Claim: closed-form DFL beats DBB on regret (DBB row)",
-         "The closed-form gradient gives lower regret than DBB")
-    less("dfl", "dfl_fd", "regret", "Claim: closed-form DFL beats DBB on regret (DBB 2 row)",
-         "The closed-form gradient gives lower regret than DBB 2")
-    less("dfl_fair", "dfl_fd", "time", "Claim: closed-form DFL is faster per trial than finite differences",
-         "Closed-form DFL needs less time per trial than the finite-difference (2n solves) row")
+    for a, b, metric, item, claim in ORDERING_CLAIMS:
+        less(a, b, metric, item, claim)
     # prediction fairness costs DFL (almost) no regret
     item = "Claim: prediction fairness costs DFL little regret"
     if have("dfl", "dfl_fair"):
