@@ -365,7 +365,7 @@ def test_benchmark_rows(trial_files, tmp_path):
     for m, t in frame[["method", "trial"]].itertuples(index=False):
         p = tmp_path / m / f"trial-{t}.tsv"
         p.parent.mkdir(exist_ok=True)
-        p.write_text("s\th:m:s\tmax_rss\n2.5\t0:00:02\t300.0\n")
+        p.write_text("s\th:m:s\tmax_rss\tcpu_time\n2.5\t0:00:02\t300.0\t2.0\n")
         paths.append(p)
     jobs = job_seconds(paths)
     assert len(jobs) == 12 and jobs["job_seconds"].eq(2.5).all()
@@ -381,6 +381,7 @@ def test_benchmark_rows(trial_files, tmp_path):
     wall = by[("table2_wall_time", "12", "wall seconds")]
     assert wall.value == pytest.approx(111.0 - 100.0) and wall.target_met
     assert by[("table2_wall_time", "12", "sum of job seconds / cores")].value == pytest.approx(12 * 2.5 / 2)
+    assert by[("table2_wall_time", "12", "sum of job CPU seconds / cores")].value == pytest.approx(12 * 2.0 / 2)
     t = by[("seconds_per_trial", "dfl_fair", "training seconds (all epochs)")]
     assert t.reference == PAPER["table2"]["dfl_fair"]["time"] and t.comparison == "ratio"
     speed = by[("dfl_closed_form_vs_paper", "dfl_fair", "speedup over the paper's time")]
