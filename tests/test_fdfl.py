@@ -273,8 +273,10 @@ def test_mini_batches_scale_the_budget_and_cover_the_data(trial_data):
     _, parsed = methods()
     res = run_trial(parsed["dfl"], settings, data)
     assert res["settings"]["batch_size"] == 32 and np.isfinite(res["metrics"]["test"]["regret"])
-    with pytest.raises(DataError, match="splits table has no trial 7"):
-        load_trial(sample, splits, 7)
+    with pytest.raises(DataError, match="sample.csv: splits table has no trial 7"):
+        load_trial(sample, splits, 7, source="sample.csv")
+    with pytest.raises(DataError, match="sample.csv: lacks column 'g'"):
+        load_trial(sample.drop(columns="g"), splits, 0, source="sample.csv")
 
 
 # ----------------------------------------------------------------------------- fairness layer variants

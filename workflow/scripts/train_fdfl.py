@@ -23,7 +23,7 @@ with logged(smk.log[0]) as log:
     provenance = read_provenance(smk.input.provenance)
     sample = pd.read_csv(smk.input.sample, index_col="row_id")
     splits = pd.read_csv(smk.input.splits)
-    data = load_trial(sample, splits, trial, risk_floor=settings.risk_floor)
+    data = load_trial(sample, splits, trial, risk_floor=settings.risk_floor, source=smk.input.sample)
     result = run_trial(method, settings, data, provenance=provenance.to_dict())
     # wall-clock stamps of this job (process start to end), for the wall time of a whole table
     result["job"] = {"started_unix": psutil.Process().create_time(), "finished_unix": time.time(),
