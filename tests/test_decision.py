@@ -474,3 +474,15 @@ def test_benchmark_function_reports_agreement():
 def test_closed_form_matches_clarabel_at_paper_sizes(n):
     out = time_closed_form_vs_solver(n, 2.0, repeats=1, seed=0)
     assert out["max_rel_diff"] <= 1e-5
+
+
+@pytest.mark.mosek
+def test_closed_form_matches_mosek_when_licensed():
+    from fairopt.solvers import mosek_licensed
+
+    if not mosek_licensed():
+        pytest.skip("MOSEK is not installed or not licensed")
+    r, g, c = instance(60, 70)
+    for alpha in (0.5, 2.0):
+        d, record = solve_alpha_fair(r, g, c, 30.0, alpha, solver="mosek")
+        assert record.solver == "MOSEK" and rel_inf(d, closed_form(r, g, c, 30.0, alpha)) <= 1e-5

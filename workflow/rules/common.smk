@@ -121,9 +121,123 @@ def study_enabled(study):
 
 
 # ------------------------------------------------------------------ FDFL (issue 3)
+# Methods are configuration (config fdfl.methods); tables are ordered method lists (fdfl.tables).
+# Both are checked here, before any job runs: an unknown method in a table or a bad method field
+# fails with a one-line ConfigError naming the config key.
+from fairopt.fdfl.methods import parse_methods, resolve_tables
+
+FDFL = config["fdfl"]
+FDFL_METHODS = parse_methods(FDFL["methods"], FDFL["decision"]["alpha"])
+FDFL_TABLES = resolve_tables(FDFL["tables"], FDFL_METHODS)  # every table (buildable by file target)
+FDFL_RUN_TABLES = list(resolve_tables(FDFL["tables"], FDFL_METHODS, FDFL.get("run_tables")))
+FDFL_TRIALS = list(range(FDFL["trials"]))
+# the table compared with the paper's Table 2 and the fairness-layer table (by name)
+FDFL_PAPER_TABLE = "table2"
+FDFL_LAYER_TABLE = "layer"
+
+
+wildcard_constraints:
+    fdfl_method="|".join(sorted(FDFL["methods"])),
+    fdfl_table="|".join(sorted(FDFL["tables"])),
+
+
+def fdfl_trial_path(method, trial):
+    """The result JSON of one (method, trial) training."""
+    return f"results/fdfl/trials/{method}/trial-{trial}.json"
+
+
+def fdfl_table_trials(wildcards):
+    """Trial JSONs of every method of a table, every trial."""
+    return [fdfl_trial_path(m, t) for m in FDFL_TABLES[wildcards.fdfl_table] for t in FDFL_TRIALS]
+
+
+def fdfl_table_methods(wildcards):
+    """The ordered method list of a table."""
+    return FDFL_TABLES[wildcards.fdfl_table]
+
+
+def fdfl_method_spec(wildcards):
+    """The config entry of one method (a params value: editing it re-runs only that method)."""
+    return dict(FDFL["methods"][wildcards.fdfl_method])
+
+
+def fdfl_trial_settings():
+    """The config shared by every trial (model, training, decision, evaluation alphas, layer); the
+    conic solver is left out (trials use the closed form), so changing it re-runs no training."""
+    settings = {key: FDFL[key] for key in ("model", "training", "eval_alphas", "layer")}
+    settings["decision"] = {k: v for k, v in FDFL["decision"].items() if k != "solver"}
+    return settings
+
+
+def fdfl_paper_table_benchmarks(wildcards=None):
+    """Snakemake benchmark files of the Table 2 trainings."""
+    return [f"benchmarks/train_fdfl/{m}/trial-{t}.tsv" for m in FDFL_TABLES[FDFL_PAPER_TABLE] for t in FDFL_TRIALS]
+
+
+def fdfl_table_files(table):
+    """Everything the aggregation of one table writes."""
+    return [f"results/fdfl/tables/{table}{suffix}" for suffix in
+            (".csv", ".md", "_trials.csv", "_groups.csv", "_history.csv")]
+
+
+def fdfl_scorecard_inputs(wildcards):
+    """The tables and measurements the scorecard judges (the layer table only when it is built)."""
+    inputs = {
+        "paper": "workflow/paper/fdfl.yaml",
+        "provenance": "resources/obermeyer/provenance.json",
+        "table": f"results/fdfl/tables/{FDFL_PAPER_TABLE}.csv",
+        "trials": f"results/fdfl/tables/{FDFL_PAPER_TABLE}_trials.csv",
+        "illustrative": "results/fdfl/illustrative/table1.csv",
+        "dbb": "results/fdfl/benchmarks/dbb_distance.json",
+    }
+    if FDFL_LAYER_TABLE in FDFL_RUN_TABLES:
+        inputs["layer"] = f"results/fdfl/tables/{FDFL_LAYER_TABLE}_trials.csv"
+    return inputs
+
+
 def fdfl_targets():
-    """Outputs of the FDFL study."""
-    return []
+    """Outputs of the FDFL study: the run tables, the illustrative example, timing, scorecard,
+    benchmark table and rendered figure notebooks."""
+    targets = [path for table in FDFL_RUN_TABLES for path in fdfl_table_files(table)]
+    targets += [
+        "results/fdfl/illustrative/table1.csv",
+        "results/fdfl/benchmarks/decision_timing.csv",
+        "results/fdfl/benchmarks/dbb_distance.json",
+    ]
+    if FDFL_PAPER_TABLE in FDFL_RUN_TABLES:
+        targets += ["results/scorecard/fdfl.csv", "results/scorecard/fdfl.md",
+                    "results/benchmarks/fdfl.csv", "results/benchmarks/fdfl.md"]
+        targets += notebook_targets("fdfl")
+    return targets
+
+
+if FDFL_PAPER_TABLE in FDFL_RUN_TABLES:
+    SCORECARDS["fdfl"] = "results/scorecard/fdfl.csv"
+    BENCHMARK_TABLES["fdfl"] = "results/benchmarks/fdfl.csv"
+    NOTEBOOKS[("fdfl", "table2")] = {
+        "table": f"results/fdfl/tables/{FDFL_PAPER_TABLE}.csv",
+        "scorecard": "results/scorecard/fdfl.csv",
+        "tables_index": "results/fdfl/tables/index.csv",
+    }
+    NOTEBOOKS[("fdfl", "learning_curves")] = {
+        "history": f"results/fdfl/tables/{FDFL_PAPER_TABLE}_history.csv",
+        "table": f"results/fdfl/tables/{FDFL_PAPER_TABLE}.csv",
+    }
+    NOTEBOOKS[("fdfl", "group_errors")] = {
+        "groups": f"results/fdfl/tables/{FDFL_PAPER_TABLE}_groups.csv",
+        "table": f"results/fdfl/tables/{FDFL_PAPER_TABLE}.csv",
+    }
+    NOTEBOOKS[("fdfl", "illustrative")] = {
+        "table1": "results/fdfl/illustrative/table1.csv",
+        "points": "results/fdfl/illustrative/points.csv",
+        "lines": "results/fdfl/illustrative/lines.csv",
+    }
+    NOTEBOOKS[("fdfl", "timing")] = {
+        "decision_timing": "results/fdfl/benchmarks/decision_timing.csv",
+        "benchmarks": "results/benchmarks/fdfl.csv",
+        "dbb": "results/fdfl/benchmarks/dbb_distance.json",
+        "table": f"results/fdfl/tables/{FDFL_PAPER_TABLE}.csv",
+    }
 
 
 # end of FDFL helpers

@@ -50,14 +50,17 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import cvxpy as cp
 import numpy as np
-from scipy.optimize import brentq
 
 from fairopt.errors import SolverError
-from fairopt.solvers import SolveRecord, resolve_solver, solve
+
+if TYPE_CHECKING:  # cvxpy, scipy and fairopt.solvers are imported where a solve needs them, so
+    # that training jobs using only the closed form start fast (cvxpy costs ~1 s to import)
+    import cvxpy as cp
+
+    from fairopt.solvers import SolveRecord
 
 __all__ = [
     "exponent",
@@ -298,6 +301,8 @@ def _reference_allocation(k: np.ndarray, g: np.ndarray, c: np.ndarray, Q: float,
 def _power(expr: cp.Expression, p: float) -> cp.Expression:
     """``expr ** p`` by cvxpy's exact SOC representation when ``p`` is a small-denominator rational
     (Clarabel is far more robust and accurate on SOCs than on its power cones), else a power cone."""
+    import cvxpy as cp
+
     atom = cp.power(expr, p, approx=True)
     if getattr(atom, "approx_error", 0.0) > 1e-13:
         atom = cp.power(expr, p, approx=False)
@@ -321,6 +326,8 @@ _TOL_KEYS = ("tol_gap_abs", "tol_gap_rel", "tol_feas", "tol_ktratio")
 def _build_problem(beta: np.ndarray, gamma: np.ndarray, spend: np.ndarray, log_u0: np.ndarray,
                    alpha: float, rho: float, objective_scale: float) -> tuple[cp.Problem, cp.Variable]:
     """The scaled cvxpy model of :func:`solve_alpha_fair` (see its docstring)."""
+    import cvxpy as cp
+
     n = beta.shape[0]
     x = cp.Variable(n, nonneg=True)
     zeta = cp.multiply(beta, x) + gamma if np.any(gamma > 0) else cp.multiply(beta, x)
@@ -414,6 +421,8 @@ def solve_alpha_fair(r: Any, g: Any, c: Any, Q: float, alpha: float, *, q: Any =
         ValueError: invalid inputs or a non-concave ``(alpha, rho)`` combination.
         SolverError: every attempt failed or was inaccurate (from :func:`fairopt.solvers.solve`).
     """
+    from fairopt.solvers import resolve_solver, solve
+
     alpha, r, g, c, Q, q, a, rho = _general_inputs(r, g, c, Q, alpha, q, a, rho)
     cvx_solver = resolve_solver(solver)
     n = r.shape[0]
@@ -517,6 +526,8 @@ def solve_alpha_fair_kkt(r: Any, g: Any, c: Any, Q: float, alpha: float, *, q: A
         lo, hi = lo * 2.0, hi * 2.0
     else:  # pragma: no cover - the spending covers (0, inf) for valid inputs
         raise SolverError("solve_alpha_fair_kkt: could not bracket the Lagrange multiplier")
+    from scipy.optimize import brentq
+
     root = brentq(excess, lo, hi, xtol=xtol, rtol=4 * np.finfo(float).eps, maxiter=500)
     d = alloc(root)
     return d * (Q / float(np.dot(c, d)))  # remove the last ~1e-15 of budget slack

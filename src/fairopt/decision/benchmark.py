@@ -50,7 +50,8 @@ def make_instance(n: int, seed: int, *, kind: str = "realistic",
 def time_closed_form_vs_solver(n: int, alpha: float, repeats: int, seed: int,
                                solver: str = "clarabel", *, Q: float = 1000.0,
                                kind: str = "realistic", unit_cost: bool = True,
-                               solver_options: dict[str, Any] | None = None) -> dict[str, Any]:
+                               solver_options: dict[str, Any] | None = None,
+                               warmup: bool = True) -> dict[str, Any]:
     """Median run times of the closed form and of the cvxpy solve, and how far apart they are.
 
     Args:
@@ -62,6 +63,8 @@ def time_closed_form_vs_solver(n: int, alpha: float, repeats: int, seed: int,
         Q: Budget.
         kind, unit_cost: Instance type (:func:`make_instance`).
         solver_options: Passed to ``solve_alpha_fair``.
+        warmup: Solve a 20-person instance once, untimed, first (imports cvxpy and the solver and
+            fills cvxpy's caches, which would otherwise inflate the first timed solve).
 
     Returns:
         A dict with ``n, alpha, repeats, seed, solver, kind, unit_cost``;
@@ -76,6 +79,10 @@ def time_closed_form_vs_solver(n: int, alpha: float, repeats: int, seed: int,
     """
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
+    if warmup:
+        r0, g0, c0 = make_instance(20, seed, kind=kind, unit_cost=unit_cost)
+        closed_form(r0, g0, c0, Q, alpha)
+        solve_alpha_fair(r0, g0, c0, Q, alpha, solver=solver, solver_options=solver_options)
     r, g, c = make_instance(n, seed, kind=kind, unit_cost=unit_cost)
     cf_times, d_cf = [], None
     for _ in range(repeats):

@@ -1,8 +1,16 @@
 """Fair decision-focused learning (FDFL) on the Obermeyer patient data.
 
 * :mod:`fairopt.fdfl.methods` -- a method is a configuration: framework (two-stage or DFL),
-  prediction fairness and its weight, decision fairness (alpha), gradient of the decision layer.
+  prediction fairness and its weight, decision fairness (alpha), gradient of the decision layer;
+  tables are ordered method lists.
+* :mod:`fairopt.fdfl.settings` -- the settings shared by every trial (model, training, budget).
+* :mod:`fairopt.fdfl.data` -- one trial's standardized train/test parts.
+* :mod:`fairopt.fdfl.predict` -- risk predictions: network, optional fairness layer, risk floor.
 * :mod:`fairopt.fdfl.trial` -- one (method, trial) training and its evaluation.
+* :mod:`fairopt.fdfl.evaluate` -- regret, MSE, prediction fairness and group allocations of a part.
 * :mod:`fairopt.fdfl.aggregate` -- Table 2 and per-group decision errors over trials.
+* :mod:`fairopt.fdfl.scorecard` -- paper vs reproduction rows.
+* :mod:`fairopt.fdfl.benchmarks` -- benchmark-table rows (seconds per trial, closed form vs solver).
 * :mod:`fairopt.fdfl.illustrative` -- the 15-person example of the paper's section 3.3.
+* :mod:`fairopt.fdfl.figures` -- display helper of the figure notebooks.
 """

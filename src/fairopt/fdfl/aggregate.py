@@ -16,7 +16,7 @@ import pandas as pd
 from fairopt.errors import DataError
 from fairopt.io import read_json
 
-__all__ = ["results_frame", "table2", "table2_markdown", "group_errors", "TABLE2_METRICS"]
+__all__ = ["results_frame", "table2", "table2_markdown", "group_errors", "history_frame", "TABLE2_METRICS"]
 
 #: Table 2's columns: (output name, source column in :func:`results_frame`)
 TABLE2_METRICS = (("mse", "train_mse"), ("regret", "test_regret"), ("fairness", "train_mean_gap"),
@@ -33,6 +33,10 @@ def results_frame(paths: Iterable[str | Path]) -> pd.DataFrame:
             row = {"method": res["method"]["name"], "label": res["method"]["label"], "trial": res["trial"],
                    "seconds": res["seconds"], "seconds_per_epoch": res["seconds_per_epoch"],
                    "data_source": res["provenance"]["label"]}
+            for key, value in res.get("job", {}).items():
+                row[f"job_{key}"] = value
+            for key, value in res.get("parity", {}).items():
+                row[f"parity_{key}"] = value
             for split in ("train", "test"):
                 for key, value in res["metrics"][split].items():
                     if not isinstance(value, (dict, list)):
@@ -50,8 +54,10 @@ def table2(frame: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
 
     Columns: ``method, label, trials, <metric>_mean, <metric>_std`` for every metric of
     :data:`TABLE2_METRICS` (paper basis: MSE and F on the training predictions, regret on the test
-    allocation; the test-side MSE/F and train regret are reported too), ``seconds_per_epoch_mean``
-    and ``data_source``.
+    allocation; the test-side MSE/F and train regret are reported too), ``seconds_per_epoch_mean``,
+    ``<col>_mean``/``<col>_std`` for the test regret at every evaluation alpha
+    (``test_regret_alpha_<a>``), ``parity_train_gap_max``/``parity_test_gap_max`` (largest mean gap
+    of the projected batches, fairness-layer methods only; NaN otherwise) and ``data_source``.
     """
     missing = [m for m in order if m not in set(frame["method"])]
     if missing:
@@ -64,6 +70,11 @@ def table2(frame: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
             row[f"{metric}_mean"] = part[col].mean()
             row[f"{metric}_std"] = part[col].std(ddof=1) if len(part) > 1 else float("nan")
         row["seconds_per_epoch_mean"] = part["seconds_per_epoch"].mean()
+        for col in sorted(c for c in frame.columns if c.startswith("test_regret_alpha_")):
+            row[f"{col}_mean"] = part[col].mean()
+            row[f"{col}_std"] = part[col].std(ddof=1) if len(part) > 1 else float("nan")
+        for col in ("parity_train_gap", "parity_test_gap"):
+            row[f"{col}_max"] = part[col].max() if col in part else float("nan")
         row["data_source"] = ";".join(sorted(set(part["data_source"])))
         out.append(row)
     return pd.DataFrame(out)
@@ -85,6 +96,23 @@ def table2_markdown(table: pd.DataFrame, banner: str = "") -> str:
                      f"{_pm(r.fairness_mean, r.fairness_std, 3)} | {r.time_mean:.2f} | "
                      f"{_pm(r.test_mse_mean, r.test_mse_std, 2)} | {_pm(r.test_fairness_mean, r.test_fairness_std, 3)} |")
     return "\n".join(lines) + "\n"
+
+
+def history_frame(paths: Iterable[str | Path]) -> pd.DataFrame:
+    """Per-epoch learning curves: one row per (method, trial, epoch) with the history's values."""
+    frames = []
+    for path in paths:
+        res = read_json(path)
+        if not res.get("history"):
+            raise DataError(f"{path}: trial result has no per-epoch history")
+        part = pd.DataFrame(res["history"])
+        part.insert(0, "trial", res["trial"])
+        part.insert(0, "label", res["method"]["label"])
+        part.insert(0, "method", res["method"]["name"])
+        frames.append(part)
+    if not frames:
+        raise DataError("no trial results to aggregate")
+    return pd.concat(frames, ignore_index=True)
 
 
 def group_errors(paths: Iterable[str | Path], split: str = "test") -> pd.DataFrame:

@@ -43,7 +43,8 @@ class TrialData:
     trial: int
 
 
-def load_trial(sample: pd.DataFrame, splits: pd.DataFrame, trial: int, *, risk_floor: float = 0.001) -> TrialData:
+def load_trial(sample: pd.DataFrame, splits: pd.DataFrame, trial: int, *, risk_floor: float = 0.001,
+               source: str = "experiment sample") -> TrialData:
     """Assemble trial ``trial`` from the experiment sample and the splits table.
 
     Args:
@@ -51,17 +52,18 @@ def load_trial(sample: pd.DataFrame, splits: pd.DataFrame, trial: int, *, risk_f
         splits: Long splits table (``trial, part, order, position, row_id``).
         trial: Trial number.
         risk_floor: Added to all risks when some risk is 0.
+        source: Name of the sample (its file) used in error messages.
 
     Raises:
         DataError: Unknown trial, or split rows missing from the sample.
     """
     rows = splits[splits["trial"] == trial]
     if rows.empty:
-        raise DataError(f"splits table has no trial {trial} (trials: {sorted(splits['trial'].unique())})")
+        raise DataError(f"{source}: splits table has no trial {trial} (trials: {sorted(splits['trial'].unique())})")
     features = feature_columns(list(sample.columns))
     for col in ("race", "risk_score_t", "g"):
         if col not in sample.columns:
-            raise DataError(f"experiment sample lacks column {col!r}")
+            raise DataError(f"{source}: lacks column {col!r} (expected race, risk_score_t, g and the 149 features)")
     risk = sample["risk_score_t"].to_numpy(dtype=float)
     if (risk <= 0).any():
         risk = risk + risk_floor
@@ -71,7 +73,7 @@ def load_trial(sample: pd.DataFrame, splits: pd.DataFrame, trial: int, *, risk_f
         ids = rows[rows["part"] == part].sort_values("order")["row_id"].to_numpy()
         missing = np.setdiff1d(ids, sample.index.to_numpy())
         if len(missing):
-            raise DataError(f"split rows {missing[:5].tolist()} of trial {trial} are not in the sample")
+            raise DataError(f"{source}: split rows {missing[:5].tolist()} of trial {trial} are not in the sample")
         pos = sample.index.get_indexer(ids)
         x = sample[features].to_numpy(dtype=float)[pos]
         if stats is None:  # standardize with the training part's statistics
