@@ -116,23 +116,33 @@ def split_indices(n: int, sizes: Sequence[int | float], random_state: int,
     return parts
 
 
-def stratified_batches(groups: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+def stratified_batches(groups: np.ndarray, batch_size: int, rng: np.random.Generator, *,
+                       equal_counts: bool = False) -> list[np.ndarray]:
     """Shuffle rows into batches that keep the overall group ratio (as nearly as possible).
 
     Each group's shuffled rows are dealt round-robin in proportion to its share, so every batch
     holds ``batch_size * share_g`` (rounded) rows of group ``g``; used by the fairness-layer
     experiments, whose per-batch constraints need both groups present.
 
+    With ``equal_counts=True`` every batch has *exactly* the same composition (the fairness-layer
+    authors' loaders): ``c_g = round(batch_size * share_g)`` rows of group ``g`` (largest
+    remainders, so the counts add up to ``batch_size``; at least one row of every group when
+    ``batch_size`` allows), ``min_g floor(n_g / c_g)`` batches, and the rows left over are dropped
+    (a different random subset each call). One batch of every row when ``batch_size >= n``.
+
     Args:
         groups: Integer group label per row.
-        batch_size: Rows per batch (the last batch may be smaller).
+        batch_size: Rows per batch (the last batch may be smaller unless ``equal_counts``).
         rng: Random generator (seeded by the caller).
+        equal_counts: Identical group counts in every batch, dropping left-over rows.
 
     Returns:
         List of position arrays.
     """
     groups = np.asarray(groups)
     n = len(groups)
+    if equal_counts:
+        return _equal_count_batches(groups, batch_size, rng)
     n_batches = max(1, int(np.ceil(n / batch_size)))
     # assign each row a fractional slot so that groups are spread evenly over the batches
     keys = np.empty(n)
@@ -142,3 +152,28 @@ def stratified_batches(groups: np.ndarray, batch_size: int, rng: np.random.Gener
         keys[idx] = (np.arange(len(idx)) + rng.random()) / len(idx)
     order = np.argsort(keys, kind="stable")
     return [order[b * batch_size:(b + 1) * batch_size] for b in range(n_batches)]
+
+
+def _equal_count_batches(groups: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Batches with identical group counts (see :func:`stratified_batches`)."""
+    n = len(groups)
+    if batch_size >= n:
+        return [rng.permutation(n)]
+    labels, sizes = np.unique(groups, return_counts=True)
+    exact = batch_size * sizes / n
+    counts = np.floor(exact).astype(int)
+    if len(labels) <= batch_size:
+        counts = np.maximum(counts, 1)
+    while counts.sum() < batch_size:  # largest remainders first
+        counts[np.argmax(exact - counts)] += 1
+    while counts.sum() > batch_size:
+        counts[np.argmax(np.where(counts > 1, counts - exact, -np.inf))] -= 1
+    present = counts > 0
+    n_batches = int(np.min(sizes[present] // counts[present]))
+    if n_batches == 0:
+        return [rng.permutation(n)]
+    parts = []
+    for label, c in zip(labels, counts):
+        idx = rng.permutation(np.flatnonzero(groups == label))[:n_batches * c]
+        parts.append(idx.reshape(n_batches, c))
+    return [rng.permutation(np.concatenate([p[b] for p in parts])) for b in range(n_batches)]

@@ -253,9 +253,114 @@ def fairreg_targets():
 #
 #
 # ------------------------------------------------------------------ fairness layer (issue 5)
+# Settings: the schema defaults are the paper's; `layer.scale` applies a preset of
+# `layer.presets` to the keys still at the paper's values (fairopt.layer.settings). The
+# top-level validation does not fill defaults inside the referenced study schema, so the section
+# is validated against its own schema here, then resolved, re-validated and checked for
+# consistency (a ConfigError names the key before any job runs).
+from fairopt.layer.settings import METHOD_NAMES as LAYER_METHOD_NAMES
+from fairopt.layer.settings import check_settings as layer_check_settings
+from fairopt.layer.settings import parse_setting_name as layer_parse_setting_name
+from fairopt.layer.settings import resolve_settings as layer_resolve_settings
+from fairopt.layer.settings import synthetic_settings as layer_synthetic_settings
+
+LAYER_PAPER = {}
+validate(LAYER_PAPER, "../schemas/layer.schema.yaml")
+validate(config["layer"], "../schemas/layer.schema.yaml")
+LAYER = layer_resolve_settings(config["layer"], LAYER_PAPER)
+validate(LAYER, "../schemas/layer.schema.yaml")
+layer_check_settings(LAYER)
+LAYER_SETTINGS = layer_synthetic_settings(LAYER)
+# keys that only choose which jobs run (or how they are scheduled/aggregated): left out of the
+# jobs' params so that changing them does not re-run finished jobs
+LAYER_JOB_SELECTION_KEYS = ("datasets", "seeds", "split_seeds", "methods", "settings", "resources",
+                            "infeasible_slack")
+
+
+wildcard_constraints:
+    layer_method="|".join(LAYER_METHOD_NAMES),
+    layer_setting=r"b\d+-i\d+",
+    syn=r"\d\d",
+    layer_seed=r"\d+",
+
+
+def layer_synthetic_path(setting, method, index, seed):
+    """Result JSON of one synthetic job."""
+    return f"results/layer/synthetic/{setting}/{method}/syn{int(index):02d}-seed{seed}.json"
+
+
+def layer_synthetic_jobs(wildcards=None):
+    """Every synthetic job of the configuration."""
+    syn = LAYER["synthetic"]
+    return [layer_synthetic_path(s, m, i, seed) for s in LAYER_SETTINGS for m in syn["methods"]
+            for i in syn["datasets"] for seed in syn["seeds"]]
+
+
+def layer_sba_jobs(wildcards=None):
+    """Every SBA job (method x split seed)."""
+    sba = LAYER["sba"]
+    return [f"results/layer/sba/{m}/seed-{seed}.json" for m in sba["methods"] for seed in range(sba["split_seeds"])]
+
+
+def layer_employee_jobs(wildcards=None):
+    """Every employee-audit job (method x seed)."""
+    emp = LAYER["employee"]
+    return [f"results/layer/employee/{m}/seed-{seed}.json" for m in emp["methods"] for seed in emp["seeds"]]
+
+
+def layer_job_section(experiment):
+    """An experiment's settings as a job needs them (job-selection keys left out) + the back end."""
+    section = {k: v for k, v in LAYER[experiment].items() if k not in LAYER_JOB_SELECTION_KEYS}
+    return {**section, "backend": LAYER["backend"]}
+
+
+def layer_benchmark_params():
+    """Settings of the exact-vs-cvxpylayers timing (resources left out)."""
+    return {k: v for k, v in LAYER["benchmark"].items() if k != "resources"}
+
+
+def layer_setting_batches(wildcards):
+    """(train batch, inference batch) of a synthetic setting wildcard."""
+    return list(layer_parse_setting_name(wildcards.layer_setting))
+
+
+def layer_runtime(experiment):
+    """`runtime` resource (minutes) of an experiment's jobs: one fit, x grid size for Penalty."""
+
+    def runtime(wildcards):
+        section = LAYER[experiment]
+        fits = len(section["penalty_lambdas"]) if wildcards.layer_method == "penalty" else 1
+        return section["resources"]["runtime"] * fits
+
+    return runtime
+
+
 def layer_targets():
     """Outputs of the fairness-layer study."""
-    return []
+    return [
+        "results/layer/tables/synthetic_summary.csv",
+        "results/layer/tables/sba_summary.csv",
+        "results/layer/tables/employee_summary.csv",
+        "results/scorecard/layer.csv",
+        "results/scorecard/layer.md",
+        "results/benchmarks/layer.csv",
+    ] + notebook_targets("layer")
+
+
+SCORECARDS["layer"] = "results/scorecard/layer.csv"
+BENCHMARK_TABLES["layer"] = "results/benchmarks/layer.csv"
+NOTEBOOKS[("layer", "synthetic")] = {
+    "summary": "results/layer/tables/synthetic_summary.csv",
+    "instances": "results/layer/tables/synthetic_instances.csv",
+    "runs": "results/layer/tables/synthetic_runs.csv",
+}
+NOTEBOOKS[("layer", "applications")] = {
+    "sba_summary": "results/layer/tables/sba_summary.csv",
+    "sba_runs": "results/layer/tables/sba_runs.csv",
+    "employee_summary": "results/layer/tables/employee_summary.csv",
+    "employee_groups": "results/layer/tables/employee_groups.csv",
+    "timing": "results/layer/benchmark/timing.csv",
+}
 
 
 # end of fairness-layer helpers

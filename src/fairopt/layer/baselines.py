@@ -77,13 +77,15 @@ class Batch:
         return int(self.x.shape[0])
 
 
-def make_batches(data: FairData, batch_size: int, seed: int, *,
-                 shuffle: bool = True) -> Callable[[int], list[Batch]]:
+def make_batches(data: FairData, batch_size: int, seed: int, *, shuffle: bool = True,
+                 equal_counts: bool = False) -> Callable[[int], list[Batch]]:
     """Batches for :func:`fairopt.training.fit`: ``batches(epoch)`` -> list of :class:`Batch`.
 
     Rows are dealt by :func:`fairopt.splits.stratified_batches` on the intersectional group
-    codes so every batch keeps the overall group ratio; ``shuffle=False`` gives the same batches
-    every epoch (evaluation), otherwise epoch ``e`` uses ``default_rng([seed, e])``.
+    codes so every batch keeps the overall group ratio (``equal_counts``: exactly the same group
+    counts in every batch, left-over rows dropped -- a different subset each epoch);
+    ``shuffle=False`` gives the same batches every epoch (evaluation), otherwise epoch ``e``
+    uses ``default_rng([seed, e])``.
     """
     X = torch.as_tensor(data.X, dtype=torch.float32)
     y = torch.as_tensor(data.y, dtype=torch.float32)
@@ -94,7 +96,7 @@ def make_batches(data: FairData, batch_size: int, seed: int, *,
     def batches(epoch: int) -> list[Batch]:
         rng = np.random.default_rng([int(seed), int(epoch) if shuffle else 0])
         out = []
-        for idx in stratified_batches(codes, batch_size, rng):
+        for idx in stratified_batches(codes, batch_size, rng, equal_counts=equal_counts):
             it = torch.from_numpy(np.asarray(idx))
             out.append(Batch(X[it], y[it], g[it], None if lab is None else lab[it]))
         return out
@@ -229,6 +231,7 @@ class TrainConfig:
     penalty_lambdas: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 0.1, 0.5, 1, 5, 10, 100, 1000)
     strict_lambda: float = 5000.0
     penalty_box_sigmoid: bool = True
+    equal_batches: bool = False
     projection_inference: str = "layer"
     backend: str = "exact"
     seed: int = 0
@@ -254,12 +257,30 @@ def _make_head(cfg: TrainConfig) -> FairnessHead:
 
 @torch.no_grad()
 def predict(trained: TrainedModel, data: FairData, cfg: TrainConfig, *,
-            batch_size: int | None = None) -> dict[str, Any]:
+            batch_size: int | None = None, batch_gaps: bool = False, deploy: bool = True) -> dict[str, Any]:
     """Deployed predictions of a trained model on ``data`` (fixed stratified batches).
 
+    Args:
+        trained: The trained model and its head.
+        data: Rows to predict.
+        cfg: Settings (family, eps, box, ``eval_batch_size``, ``projection_inference``).
+        batch_size: Inference batch size (default ``cfg.eval_batch_size``).
+        batch_gaps: Also return, per inference batch with at least one constraint, the largest
+            ``|w_k^T y - r_k|`` of the deployed predictions (checks the per-batch guarantee of
+            the hard layer; the primal-dual head only bounds the aggregate).
+        deploy: ``False`` skips the fairness head/projection (raw network outputs only; used
+            for the Projection baseline's model selection).
+
+    With ``cfg.equal_batches`` every inference batch has the same group counts and the rows
+    left over are not predicted (NaN in ``pred`` / ``raw``); every metric is computed on the
+    predicted rows ``rows`` only.
+
     Returns:
-        ``pred`` and ``raw`` (numpy, data order), ``loss`` (base loss of ``pred``),
-        ``pooled_gap`` and, where the primal-dual head was used, its ``summary``.
+        ``pred`` and ``raw`` (numpy, data order), ``rows`` (sorted positions predicted),
+        ``loss`` (base loss of ``pred`` on ``rows``), ``pooled_gap`` (on ``rows``),
+        ``n_batches``, where the primal-dual head was used its ``summary``,
+        and with ``batch_gaps`` the arrays ``batch_gap``, ``batch_size`` and ``batch_primal_dual``
+        (whether the batch went through the primal-dual head).
     """
     bs = int(batch_size or cfg.eval_batch_size)
     model, head = trained.model, trained.head
@@ -267,33 +288,57 @@ def predict(trained: TrainedModel, data: FairData, cfg: TrainConfig, *,
     head.eval()
     head.pd_eval.reset()
     n = len(data)
-    raw = np.zeros(n)
-    pred = np.zeros(n)
+    raw = np.full(n, np.nan)
+    pred = np.full(n, np.nan)
     rng = np.random.default_rng([cfg.seed, 0])
     X = torch.as_tensor(data.X, dtype=torch.float32)
     used_pd = False
-    for idx in stratified_batches(data.group_codes(), bs, rng):
+    gaps: list[float] = []
+    sizes: list[int] = []
+    via_pd: list[bool] = []
+    batches = stratified_batches(data.group_codes(), bs, rng, equal_counts=cfg.equal_batches)
+    for idx in batches:
         it = torch.from_numpy(np.asarray(idx))
-        z = model(X[it]).reshape(-1)
-        raw[idx] = z.double().numpy()
+        # float64 from here on: the deployed outputs meet the constraints to rounding, not to
+        # float32 precision (the network itself runs in float32)
+        z = model(X[it]).reshape(-1).double()
+        raw[idx] = z.numpy()
         g = torch.as_tensor(np.asarray(data.groups)[idx])
         t = torch.as_tensor(data.y[idx]) if cfg.family == "residual_parity" else None
         lab = None if data.labels is None else torch.as_tensor(data.labels[idx])
-        if trained.method == "flayer" or (trained.method == "projection" and cfg.projection_inference == "head"):
+        batch_pd = False
+        if not deploy:
+            out = z
+        elif trained.method == "flayer" or (trained.method == "projection" and cfg.projection_inference == "head"):
             out = head(z, g, targets=t, labels=lab)
-            used_pd = used_pd or head.uses_primal_dual(len(idx))
+            batch_pd = head.uses_primal_dual(len(idx))
+            used_pd = used_pd or batch_pd
         elif trained.method == "projection":
             out = head.layer(z, g, targets=t, labels=lab)
         else:
             out = z
         pred[idx] = out.double().numpy()
-    loss = float(base_loss_fn(cfg.loss, cfg.pos_weight)(torch.from_numpy(pred), torch.as_tensor(data.y, dtype=torch.float64)))
-    out = {"pred": pred, "raw": raw, "loss": loss,
-           "pooled_gap": pooled_gap(pred, data.groups, cfg.family,
-                                    targets=data.y if cfg.family == "residual_parity" else None,
-                                    labels=data.labels)}
+        if batch_gaps:
+            gap = pooled_gap(pred[idx], g, cfg.family, targets=None if t is None else data.y[idx], labels=lab)
+            if np.isfinite(gap):
+                gaps.append(gap)
+                sizes.append(len(idx))
+                via_pd.append(batch_pd)
+    rows = np.sort(np.concatenate(batches))
+    y_rows = np.asarray(data.y)[rows]
+    loss = float(base_loss_fn(cfg.loss, cfg.pos_weight)(torch.from_numpy(pred[rows]),
+                                                       torch.as_tensor(y_rows, dtype=torch.float64)))
+    out = {"pred": pred, "raw": raw, "rows": rows, "loss": loss,
+           "pooled_gap": pooled_gap(pred[rows], np.asarray(data.groups)[rows], cfg.family,
+                                    targets=y_rows if cfg.family == "residual_parity" else None,
+                                    labels=None if data.labels is None else np.asarray(data.labels)[rows]),
+           "n_batches": len(batches)}
     if used_pd:
         out["summary"] = head.pd_eval.summary()
+    if batch_gaps:
+        out["batch_gap"] = np.asarray(gaps)
+        out["batch_size"] = np.asarray(sizes, dtype=np.int64)
+        out["batch_primal_dual"] = np.asarray(via_pd, dtype=bool)
     return out
 
 
@@ -308,7 +353,7 @@ def _fit_one(method: str, model: nn.Module, train: FairData, val: FairData | Non
     else:
         loss_fn = penalty_loss(float(lam), cfg.family, base)
     trained = TrainedModel(method, model, head, TrainingResult(), lam)
-    train_batches = make_batches(train, cfg.batch_size, cfg.seed)
+    train_batches = make_batches(train, cfg.batch_size, cfg.seed, equal_counts=cfg.equal_batches)
 
     def batches(epoch: int):
         head.train()
@@ -318,10 +363,8 @@ def _fit_one(method: str, model: nn.Module, train: FairData, val: FairData | Non
     evaluate = None
     if val is not None:
         def evaluate(_model):
-            res = predict(trained, val, cfg)
-            if method == "projection":  # model selection on the unconstrained fit
-                r = torch.from_numpy(res["raw"])
-                res["loss"] = float(base(r, torch.as_tensor(val.y, dtype=torch.float64)))
+            # Projection: model selection on the unconstrained fit (raw outputs, no projection)
+            res = predict(trained, val, cfg, deploy=method != "projection")
             return {"val_loss": res["loss"], "val_gap": res["pooled_gap"]}
 
     trained.result = fit(model, loss_fn, batches, epochs=cfg.epochs, optimizer=cfg.optimizer,
@@ -344,8 +387,13 @@ def train_model(method: str, model_factory: Callable[[], nn.Module], train: Fair
         cfg: Settings.
 
     Returns:
-        :class:`TrainedModel`; for ``penalty`` also the selection table and whether the chosen
-        lambda met ``eps`` on validation.
+        :class:`TrainedModel`; for ``penalty`` also the selection table (one row per lambda:
+        ``lam, val_loss, val_gap, epochs, diverged, error``; a fit whose loss became non-finite
+        is recorded as diverged with infinite loss and gap, so it is never selected) and whether
+        the chosen lambda met ``eps`` on validation.
+
+    Raises:
+        FloatingPointError: The loss became non-finite (every lambda, for ``penalty``).
     """
     if method not in METHODS:
         raise ConfigError(f"unknown fairness-layer method {method!r}; expected one of {list(METHODS)}")
@@ -364,11 +412,19 @@ def train_model(method: str, model_factory: Callable[[], nn.Module], train: Fair
         raise ConfigError("method 'penalty' needs validation data to select lambda")
     rows, fits = [], {}
     for lam in cfg.penalty_lambdas:
-        tm = _fit_one("penalty", fresh(), train, val, cfg, float(lam))
+        try:
+            tm = _fit_one("penalty", fresh(), train, val, cfg, float(lam))
+        except FloatingPointError as exc:  # a diverged fit is recorded and cannot be selected
+            rows.append({"lam": float(lam), "val_loss": float("inf"), "val_gap": float("inf"),
+                         "epochs": 0, "diverged": True, "error": str(exc)})
+            continue
         res = predict(tm, val, cfg)
         rows.append({"lam": float(lam), "val_loss": res["loss"], "val_gap": res["pooled_gap"],
-                     "epochs": tm.result.epochs_run})
+                     "epochs": tm.result.epochs_run, "diverged": False, "error": ""})
         fits[float(lam)] = tm
+    if not fits:
+        raise FloatingPointError(f"every penalty fit diverged (lambdas {list(cfg.penalty_lambdas)}): "
+                                 f"{rows[-1]['error']}")
     table = pd.DataFrame(rows)
     lam, feasible = select_penalty_lambda(table, cfg.eps)
     chosen = fits[lam]

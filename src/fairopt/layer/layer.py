@@ -20,7 +20,9 @@ Back ends (one interface):
     active-set solve for overlapping slabs (several attributes, >= 3 intersectional groups,
     mean-residual parity over overlapping groups). Every family takes the exact path; autograd
     through the active-set formula gives the KKT (implicit-function) gradient. Constraints hold
-    to 1e-10 (active ones to rounding) in float64.
+    to 1e-10 (active ones to rounding) in float64. The overlapping-slab solver is warm-started
+    from the layer's previous verified active sets (full-batch training projects the same rows
+    every epoch).
 ``"cvxpylayers"``
     :mod:`fairopt.layer.cvx`: the same QP as a cached cvxpylayers problem (diffcp + SCS by
     default); constraints hold to the solver tolerance.
@@ -104,6 +106,7 @@ class FairnessLayer(nn.Module):
         self.lb, self.ub = check_box(lb, ub)
         self.backend = backend
         self._cvx = None
+        self._warm: dict[int, exact.ActiveSet] = {}  # exact back end: warm starts by slab count
         if backend == "cvxpylayers":
             from fairopt.layer.cvx import CvxpyProjector
 
@@ -143,7 +146,8 @@ class FairnessLayer(nn.Module):
         z64 = zf.to(torch.float64)
         _, lo, hi = slab_bounds(slabs, targets, self.eps)
         if self.backend == "exact":
-            y = exact.project(z64, slabs.W, lo, hi, self.lb, self.ub, disjoint=slabs.disjoint())
+            y = exact.project(z64, slabs.W, lo, hi, self.lb, self.ub, disjoint=slabs.disjoint(),
+                              state=self._warm)
         else:
             y = self._cvx(z64, slabs.W, lo, hi, self.lb, self.ub)
         return y.to(dtype).reshape(shape)

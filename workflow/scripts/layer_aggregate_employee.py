@@ -1,0 +1,14 @@
+"""Rule layer_aggregate_employee: the employee audit records -> summary and per-group tables."""
+from fairopt.io import write_csv
+from fairopt.layer.aggregate import employee_tables, load_records
+from fairopt.runlog import logged
+
+smk = snakemake  # noqa: F821 (injected by Snakemake)
+
+with logged(smk.log[0]) as log:
+    summary, groups = employee_tables(load_records(smk.input, "employee"), smk.params.methods)
+    write_csv(smk.output.summary, summary)
+    write_csv(smk.output.groups, groups)
+    for r in summary.itertuples(index=False):
+        log.info("%-14s MSE %.5f, violated %g/%d, max residual %.2e, flagging parity %.3f", r.label, r.mse,
+                 r.violated, r.n_constraints, r.max_residual, r.flag_parity)
