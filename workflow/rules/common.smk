@@ -9,6 +9,10 @@ from fairopt.data.raw import registry, required_files
 
 
 validate(config, "../schemas/config.schema.yaml")
+# Defaults inside a $ref'd schema are not filled by the top-level validation: validate every
+# section against its own schema too, so that a key left out of a config file takes its default.
+for _section in ("obermeyer", "fdfl", "fairreg", "layer"):
+    validate(config[_section], f"../schemas/{_section}.schema.yaml")
 
 # Every job and every script runs from the repository root; make the mirror path absolute so
 # that it does not depend on the working directory of a cluster job.
@@ -255,9 +259,9 @@ def fairreg_targets():
 # ------------------------------------------------------------------ fairness layer (issue 5)
 # Settings: the schema defaults are the paper's; `layer.scale` applies a preset of
 # `layer.presets` to the keys still at the paper's values (fairopt.layer.settings). The
-# top-level validation does not fill defaults inside the referenced study schema, so the section
-# is validated against its own schema here, then resolved, re-validated and checked for
-# consistency (a ConfigError names the key before any job runs).
+# top-level validation does not fill defaults inside the referenced study schema, so each section
+# is validated against its own schema (top of this file), then resolved, re-validated and checked
+# for consistency (a ConfigError names the key before any job runs).
 from fairopt.layer.settings import METHOD_NAMES as LAYER_METHOD_NAMES
 from fairopt.layer.settings import check_settings as layer_check_settings
 from fairopt.layer.settings import parse_setting_name as layer_parse_setting_name
@@ -266,7 +270,6 @@ from fairopt.layer.settings import synthetic_settings as layer_synthetic_setting
 
 LAYER_PAPER = {}
 validate(LAYER_PAPER, "../schemas/layer.schema.yaml")
-validate(config["layer"], "../schemas/layer.schema.yaml")
 LAYER = layer_resolve_settings(config["layer"], LAYER_PAPER)
 validate(LAYER, "../schemas/layer.schema.yaml")
 layer_check_settings(LAYER)
