@@ -1,5 +1,11 @@
-"""Small plotting helpers shared by the figure notebooks (headless Agg backend)."""
+"""Small plotting helpers shared by the figure notebooks (headless Agg backend).
+
+With the Agg backend ``plt.show()`` displays nothing in a papermill-executed notebook (the
+rendered HTML would carry no figure); :func:`show` renders a figure to PNG and displays the image.
+"""
 from __future__ import annotations
+
+import io
 
 import matplotlib
 
@@ -7,7 +13,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-__all__ = ["plt", "setup", "banner", "show_banner"]
+__all__ = ["plt", "setup", "banner", "show_banner", "show"]
 
 
 def setup() -> None:
@@ -28,3 +34,13 @@ def show_banner(text: str, *, warn: bool = False) -> None:
 
     color = "#b00020" if warn else "#444444"
     display(Markdown(f"<p style='color:{color};font-weight:bold'>{text}</p>"))
+
+
+def show(fig) -> None:
+    """Display ``fig`` as a PNG image in the running notebook and close it."""
+    from IPython.display import Image, display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    display(Image(data=buf.getvalue(), format="png"))

@@ -12,5 +12,4 @@
 * :mod:`fairopt.fdfl.scorecard` -- paper vs reproduction rows.
 * :mod:`fairopt.fdfl.benchmarks` -- benchmark-table rows (seconds per trial, closed form vs solver).
 * :mod:`fairopt.fdfl.illustrative` -- the 15-person example of the paper's section 3.3.
-* :mod:`fairopt.fdfl.figures` -- display helper of the figure notebooks.
 """
