@@ -248,9 +248,157 @@ if FDFL_PAPER_TABLE in FDFL_RUN_TABLES:
 #
 #
 # ------------------------------------------------------------------ fair regression (issue 4)
+# The run's settings: deep_merge(config fairreg, presets[scale], override), checked before any job
+# (fairopt.fairreg.settings raises a one-line ConfigError naming the key).
+from fairopt.fairreg.settings import format_value as fairreg_value
+from fairopt.fairreg.settings import resolve_settings as fairreg_resolve_settings
+
+FAIRREG = fairreg_resolve_settings(config["fairreg"])
+FAIRREG_SYN = FAIRREG["synthetic"]
+FAIRREG_REAL = FAIRREG["real"]
+FAIRREG_MIO = ("bigm", "strong")
+FAIRREG_RAW = {"communities_crime": "communities.csv", "law_school": "lawschool.csv"}
+SCORECARDS["fairreg"] = "results/scorecard/fairreg.csv"
+BENCHMARK_TABLES["fairreg"] = "results/benchmarks/fairreg.csv"
+NOTEBOOKS[("fairreg", "synthetic")] = {
+    "formulations": "results/fairreg/synthetic/table_formulations.csv",
+    "gaps": "results/fairreg/synthetic/table_gaps.csv",
+    "summary": "results/fairreg/synthetic/summary.csv",
+}
+NOTEBOOKS[("fairreg", "tradeoff")] = {
+    "tradeoff": "results/fairreg/real/tradeoff.csv",
+    "times": "results/fairreg/real/training_times.csv",
+    "reduction": "results/fairreg/real/reduction.csv",
+}
+
+
+def fairreg_seeds():
+    """Seeds of the synthetic instances of every size m."""
+    return [FAIRREG_SYN["seed"] + k for k in range(FAIRREG_SYN["instances"])]
+
+
+def fairreg_synthetic_runs():
+    """One result file per (m, seed, lambda, method) of the synthetic study."""
+    return expand(
+        "results/fairreg/synthetic/runs/m{m}/seed{seed}/lam{lam}/{method}.json",
+        m=FAIRREG_SYN["m"],
+        seed=fairreg_seeds(),
+        lam=[fairreg_value(x) for x in FAIRREG_SYN["lambdas"]],
+        method=FAIRREG_SYN["methods"],
+    )
+
+
+def fairreg_synthetic_method_inputs(wildcards):
+    """The instance; for cd_relax also the strong relaxation's result (its start)."""
+    w = wildcards
+    inputs = {
+        "instance": f"results/fairreg/synthetic/instances/m{w.m}_seed{w.seed}.csv",
+        "meta": f"results/fairreg/synthetic/instances/m{w.m}_seed{w.seed}.json",
+    }
+    if w.method == "cd_relax":
+        inputs["relax"] = f"results/fairreg/synthetic/runs/m{w.m}/seed{w.seed}/lam{w.lam}/relax_strong.json"
+    return inputs
+
+
+def fairreg_real_settings():
+    """`<method>_<setting>` of every real-data job: lam<x> (relax, cd_relax, mio), eps<x>, base."""
+    out = []
+    for method in FAIRREG_REAL["methods"]:
+        if method == "ls":
+            out.append("ls_base")
+        elif method == "agarwal":
+            out += [f"agarwal_eps{fairreg_value(x)}" for x in FAIRREG_REAL["eps"]]
+        else:
+            out += [f"{method}_lam{fairreg_value(x)}" for x in FAIRREG_REAL["lambdas"]]
+    return out
+
+
+def fairreg_real_runs():
+    """One result file per (dataset, method, setting) of the real-data study."""
+    return expand(
+        "results/fairreg/real/{dataset}/runs/{run}.json",
+        dataset=FAIRREG_REAL["datasets"],
+        run=fairreg_real_settings(),
+    )
+
+
+def fairreg_real_method_inputs(wildcards):
+    """The prepared table; for cd_relax also the relaxation's result at the same lambda."""
+    inputs = {"prepared": f"results/fairreg/real/{wildcards.dataset}/prepared.csv"}
+    if wildcards.method == "cd_relax":
+        inputs["relax"] = f"results/fairreg/real/{wildcards.dataset}/runs/relax_{wildcards.setting}.json"
+    return inputs
+
+
+def fairreg_raw_input(wildcards):
+    """The raw CSV of a real dataset (placed by fetch_raw_file)."""
+    return raw_path(wildcards.dataset, FAIRREG_RAW[wildcards.dataset])
+
+
+def fairreg_prepare_options(wildcards):
+    """Loader options of a real dataset (config fairreg.real.<dataset>)."""
+    return FAIRREG_REAL[wildcards.dataset]
+
+
+def fairreg_subsample(wildcards):
+    """Rows kept of a real dataset (None: all)."""
+    return FAIRREG_REAL["subsample"][wildcards.dataset]
+
+
+def fairreg_wall_limit(time_limit):
+    """Seconds after which a MIO child process is killed (solver time limit + model build)."""
+    sol = FAIRREG["solvers"]
+    return float(time_limit) * sol["wall_limit_factor"] + sol["wall_limit_extra"]
+
+
+def fairreg_mio_runtime(time_limit):
+    """Job runtime (minutes) of a MIO: its wall limit, twice when a crash re-solve is configured."""
+    tries = 2 if FAIRREG["solvers"]["crash_fallback_scip_params"] is not None else 1
+    return int(tries * fairreg_wall_limit(time_limit) / 60) + 5
+
+
+def fairreg_synthetic_runtime(wildcards):
+    """Runtime (minutes) of a synthetic job: MIOs from the time limit, the rest 10."""
+    if wildcards.method in FAIRREG_MIO:
+        return fairreg_mio_runtime(FAIRREG_SYN["time_limit"])
+    return 10
+
+
+def fairreg_real_runtime(wildcards):
+    """Runtime (minutes) of a real-data job: the MIO from its time limit, the rest 120."""
+    if wildcards.method == "mio":
+        return fairreg_mio_runtime(FAIRREG_REAL["mio_time_limit"])
+    return 120
+
+
+def fairreg_solver_params():
+    """Solver settings shared by the solve rules."""
+    sol = FAIRREG["solvers"]
+    return {
+        "relaxation": sol["relaxation"],
+        "mio": sol["mio"],
+        "mio_options": {"scip_params": sol["scip_params"]} if sol["mio"] == "scip" and sol["scip_params"] else {},
+        "fallback_options": (
+            {"scip_params": {**sol["scip_params"], **sol["crash_fallback_scip_params"]}}
+            if sol["mio"] == "scip" and sol["crash_fallback_scip_params"] is not None
+            else None
+        ),
+        "isolate": sol["isolate_mio"],
+        "delta": FAIRREG["delta"],
+    }
+
+
 def fairreg_targets():
-    """Outputs of the fair-regression study."""
-    return []
+    """Outputs of the fair-regression study: tables, scorecard, benchmarks, figures."""
+    return [
+        "results/fairreg/synthetic/table_formulations.md",
+        "results/fairreg/synthetic/table_gaps.md",
+        "results/fairreg/real/tradeoff.md",
+        "results/fairreg/real/training_times.md",
+        "results/fairreg/comparison.md",
+        "results/scorecard/fairreg.md",
+        "results/benchmarks/fairreg.md",
+    ] + notebook_targets("fairreg")
 
 
 # end of fair-regression helpers

@@ -58,9 +58,11 @@ import scipy.sparse as sp
 from fairopt.fairreg.bounds import PredictionBounds, big_m, prediction_bounds
 from fairopt.fairreg.objective import DEFAULT_DELTA, Instance, objective_parts
 from fairopt.fairreg.pattern import PatternQP
+from fairopt.errors import SolverError
 from fairopt.solvers import SolveRecord, resolve_solver, solve
 
 __all__ = [
+    "NoIncumbentError",
     "FormulationResult",
     "build_bigm",
     "build_strong",
@@ -71,6 +73,15 @@ __all__ = [
 ]
 
 FORMULATIONS = ("bigm", "strong")
+
+
+#: Clarabel settings tried in turn when a relaxation ends with reduced accuracy
+CLARABEL_RETRIES = ({"equilibrate_enable": False}, {"static_regularization_constant": 1e-7},
+                    {"iterative_refinement_reltol": 1e-14, "iterative_refinement_abstol": 1e-14})
+
+
+class NoIncumbentError(SolverError):
+    """A mixed-integer solve that reached its time limit without any feasible solution."""
 
 
 @dataclass
@@ -248,7 +259,15 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
             ``p_ik = 0`` on an unbounded end interval) on the returned model.
         polish_solver: Conic solver for the polishing QP.
         verbose: Solver log.
-        **solver_options: Passed to :func:`fairopt.solvers.solve`.
+        **solver_options: Passed to :func:`fairopt.solvers.solve` (``scip_params`` keep the
+            time limit).
+
+    Raises:
+        NoIncumbentError: A MIO stopped at its time limit without a feasible solution (SCIP
+            reports a failure; classified so when the solve ran at least ``time_limit``).
+        SolverError: Any other failed or inaccurate solve. A relaxation on which Clarabel stalls
+            (``optimal_inaccurate``) is first re-solved with :data:`CLARABEL_RETRIES`, recorded in
+            ``details["clarabel_retries"]``.
     """
     if formulation not in FORMULATIONS:
         raise ValueError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
@@ -264,8 +283,24 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
         problem, var = build_strong(inst, lam, delta=delta, relax=relax,
                                     bounds=bounds if box else None)
     build_seconds = time.perf_counter() - start
-    rec: SolveRecord = solve(problem, cvx_solver, time_limit=time_limit, verbose=verbose,
-                             **solver_options)
+    if cvx_solver == "SCIP" and "scip_params" in solver_options and time_limit is not None:
+        # solver options replace fairopt.solvers' own scip_params: keep the time limit in them
+        solver_options = {**solver_options,
+                          "scip_params": {**solver_options["scip_params"],
+                                          "limits/time": float(time_limit)}}
+    solve_start = time.perf_counter()
+    retries: list[dict[str, Any]] = []
+    try:
+        rec: SolveRecord = solve(problem, cvx_solver, time_limit=time_limit, verbose=verbose,
+                                 **solver_options)
+    except SolverError as exc:
+        waited = time.perf_counter() - solve_start
+        if not relax and time_limit is not None and waited >= time_limit:
+            raise NoIncumbentError(f"{formulation} MIO: no feasible solution within the "
+                                   f"{time_limit:g} s time limit ({exc})") from exc
+        if not (relax and cvx_solver == "CLARABEL" and problem.status == cp.OPTIMAL_INACCURATE):
+            raise
+        rec = _retry_clarabel(problem, exc, retries, time_limit, verbose, solver_options)
     w = np.asarray(var["w"].value, dtype=float)
     loss, unf = objective_parts(inst, w)
     details = {"rho": bounds.rho if bounds else None,
@@ -276,7 +311,8 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
                "n_integer": int(sum(v.size for v in problem.variables()
                                     if v.attributes.get("boolean") or v.attributes.get("integer"))),
                "solver_status": rec.solver_status, "objective_unpolished": loss + lam * unf,
-               "polished": False}
+               "polished": False, "solver_seconds": _solver_seconds(problem, rec),
+               "clarabel_retries": retries}
     extra = getattr(problem.solver_stats, "extra_stats", None)
     if isinstance(extra, dict) and "model" in extra:  # SCIP: nodes over all restarts
         details["total_nodes"] = int(extra["model"].getNTotalNodes())
@@ -291,6 +327,42 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
     return FormulationResult(formulation, relax, w, loss + lam * unf, loss, unf, rec.objective,
                              rec.status, rec.best_bound, rec.gap, rec.nodes, rec.seconds,
                              build_seconds, rec.solver, M, details)
+
+
+def _retry_clarabel(problem: cp.Problem, first: SolverError, retries: list[dict[str, Any]],
+                    time_limit: float | None, verbose: bool,
+                    solver_options: dict[str, Any]) -> SolveRecord:
+    """Re-solve a relaxation on which Clarabel stalled with each of :data:`CLARABEL_RETRIES`.
+
+    Clarabel occasionally ends a strong relaxation with reduced accuracy (status
+    ``optimal_inaccurate``) a few iterations from the optimum; without equilibration, with a
+    smaller static regularisation or with tighter iterative refinement it converges. Every try is
+    appended to ``retries`` (and recorded in the result's details); an inaccurate value is never
+    returned.
+
+    Raises:
+        SolverError: Every retry failed too (the first error chained).
+    """
+    for opts in CLARABEL_RETRIES:
+        try:
+            rec = solve(problem, "CLARABEL", time_limit=time_limit, verbose=verbose,
+                        **{**solver_options, **opts})
+            retries.append({"options": opts, "status": "optimal"})
+            return rec
+        except SolverError as exc:
+            retries.append({"options": opts, "status": str(problem.status), "error": str(exc)})
+    raise SolverError(f"CLARABEL: relaxation inaccurate after {len(retries)} retries ({first})") from first
+
+
+def _solver_seconds(problem: cp.Problem, rec: SolveRecord) -> float:
+    """The solver's own solve time (SCIP: ``getSolvingTime``, Clarabel: its solve time).
+
+    ``rec.seconds`` is the wall time of ``problem.solve``, which also holds cvxpy's compilation
+    and the solver interface's model construction (for SCIP through cvxpy the latter grows with
+    cones x nonzeros); the solver's time is what its time limit bounds and what the slides report.
+    """
+    value = getattr(problem.solver_stats, "solve_time", None)
+    return float(value) if value is not None and np.isfinite(value) else float(rec.seconds)
 
 
 def _pattern_of(formulation: str, var: dict[str, cp.Variable], m: int, l: int) -> np.ndarray:  # noqa: E741

@@ -22,12 +22,16 @@ loss-dominated to fairness-dominated objectives, as their gaps suggest. (A mean 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
+from fairopt.errors import DataError
 from fairopt.fairreg.objective import Instance, make_instance, threshold_grid
+from fairopt.io import read_json, write_csv, write_json
 
-__all__ = ["SyntheticInstance", "make_synthetic"]
+__all__ = ["SyntheticInstance", "make_synthetic", "write_instance", "read_instance"]
 
 
 @dataclass(frozen=True)
@@ -96,3 +100,32 @@ def make_synthetic(m: int, *, n: int = 10, l: int = 40, seed: int = 0,  # noqa: 
               "n_shifted": k, "noise": noise, "intercept": intercept,
               "threshold_position": threshold_position}
     return SyntheticInstance(inst, beta, int(seed), params)
+
+
+def write_instance(syn: SyntheticInstance, csv_path: str | Path, json_path: str | Path) -> None:
+    """Write an instance: ``x0..x{n-1}, y, a`` as CSV and thresholds, seed, parameters as JSON."""
+    inst = syn.instance
+    frame = pd.DataFrame(inst.X, columns=[f"x{j}" for j in range(inst.n)])
+    frame["y"], frame["a"] = inst.y, inst.a
+    write_csv(csv_path, frame, float_format="%.17g")
+    write_json(json_path, {"seed": syn.seed, "params": syn.params, "beta": syn.beta,
+                           "thresholds": inst.thresholds, "m": inst.m, "n": inst.n, "l": inst.l})
+
+
+def read_instance(csv_path: str | Path, json_path: str | Path) -> Instance:
+    """Read an instance written by :func:`write_instance`.
+
+    Raises:
+        DataError: Missing file, columns or thresholds, or a size that disagrees with the JSON.
+    """
+    meta = read_json(json_path)
+    if not Path(csv_path).is_file():
+        raise DataError(f"{csv_path}: file not found (expected a synthetic instance CSV)")
+    frame = pd.read_csv(csv_path)
+    cols = [c for c in frame.columns if c.startswith("x")]
+    if "y" not in frame or "a" not in frame or not cols:
+        raise DataError(f"{csv_path}: expected columns x0..x{{n-1}}, y, a; got {list(frame.columns)}")
+    if "thresholds" not in meta or len(frame) != meta.get("m") or len(cols) != meta.get("n"):
+        raise DataError(f"{json_path}: thresholds missing or sizes (m, n) disagree with {csv_path}")
+    return make_instance(frame[cols].to_numpy(dtype=float), frame["y"].to_numpy(dtype=float),
+                         frame["a"].to_numpy(dtype=int), meta["thresholds"])
