@@ -17,7 +17,7 @@ import yaml
 from fairopt.decision.alpha_fair import closed_form
 from fairopt.errors import ConfigError, DataError
 from fairopt.fdfl.aggregate import group_errors, history_frame, results_frame, table2, table2_markdown
-from fairopt.fdfl.benchmarks import benchmark_rows, job_seconds
+from fairopt.fdfl.benchmarks import benchmark_rows, core_occupancy, job_seconds
 from fairopt.fdfl.data import load_trial
 from fairopt.fdfl.evaluate import evaluate_split
 from fairopt.fdfl.illustrative import IllustrativeConfig, fit_models, generate, run_example
@@ -391,6 +391,21 @@ def test_benchmark_rows(trial_files, tmp_path):
     assert by[("closed_form_vs_solver", "n", "speedup")].target_met
     with pytest.raises(DataError, match="trial-<t>.tsv"):
         job_seconds([tmp_path / "x.tsv"])
+    # other jobs of the run in between (each Table 2 job 5 s, one every 20 s): the span is not Table 2's time
+    spread = frame.assign(job_started_unix=20.0 * np.arange(len(frame)), job_finished_unix=20.0 * np.arange(len(frame)) + 5)
+    rows = benchmark_rows(paper=PAPER, trials=spread, jobs=jobs, decision=decision, methods=spec,
+                          targets={"table2_wall_seconds": 300, "dfl_speedup_vs_paper": 10, "closed_form_speedup": 100},
+                          cores=2)
+    wall = next(r for r in rows if r.metric == "wall seconds")
+    assert wall.value == pytest.approx(20.0 * 11 + 5) and wall.comparison == "none" and wall.target_met is None
+    assert "not the time of Table 2 alone" in wall.note
+
+
+def test_core_occupancy():
+    back_to_back = pd.Series([0.0, 0.0, 10.0, 10.0]), pd.Series([10.0, 10.0, 20.0, 20.0])
+    assert core_occupancy(*back_to_back, cores=2) == pytest.approx(1.0)
+    assert core_occupancy(*back_to_back, cores=4) == pytest.approx(0.5)
+    assert core_occupancy(pd.Series([0.0, 90.0]), pd.Series([10.0, 100.0]), cores=1) == pytest.approx(0.2)
 
 
 # ----------------------------------------------------------------------------- scorecard
