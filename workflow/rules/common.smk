@@ -3,6 +3,7 @@ import os
 import warnings
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from fairopt.data.raw import registry, required_files
@@ -117,6 +118,14 @@ def notebook_targets(study):
 STUDIES = list(config["studies"])
 SCORECARDS = {}
 BENCHMARK_TABLES = {}
+
+
+def total_cores(wildcards=None):
+    """Cores given to Snakemake (`--cores`), 0 where none were given (e.g. `snakemake --report`)."""
+    try:
+        return workflow.cores
+    except WorkflowError:
+        return 0
 
 
 def study_enabled(study):

@@ -50,7 +50,7 @@ rule check_obermeyer_patients:
         report(
             "results/data/obermeyer_patient_checks.csv",
             caption="../report/obermeyer_checks.rst",
-            category="Data",
+            category="data",
         ),
     log:
         "logs/check_obermeyer_patients.log",
@@ -73,7 +73,7 @@ rule build_fdfl_table:
         summary=report(
             "results/fdfl/data/derived_summary.csv",
             caption="../report/fdfl_derived_summary.rst",
-            category="Data",
+            category="data",
         ),
     log:
         "logs/build_fdfl_table.log",

@@ -34,7 +34,7 @@ rule aggregate_fdfl_table:
         table=report(
             "results/fdfl/tables/{fdfl_table}.csv",
             caption="../report/fdfl_table.rst",
-            category="FDFL",
+            category="fdfl",
         ),
         markdown="results/fdfl/tables/{fdfl_table}.md",
         trials="results/fdfl/tables/{fdfl_table}_trials.csv",
@@ -137,7 +137,7 @@ rule fdfl_benchmark_table:
         targets=config["fdfl"]["benchmark"]["targets"],
         methods=config["fdfl"]["methods"],
         solver=config["fdfl"]["decision"]["solver"],
-        cores=workflow.cores,
+        cores=total_cores,
     localrule: True
     conda:
         ENV
