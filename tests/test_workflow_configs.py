@@ -35,3 +35,12 @@ def test_smoke_and_reduced_plan_every_study_and_reduced_is_smaller_than_the_pape
     assert reduced["train_fdfl"] == paper["train_fdfl"]  # FDFL stays at paper scale
     for rule in ("fairreg_synthetic_method", "layer_synthetic_job"):
         assert smoke[rule] < reduced[rule] < paper[rule], (rule, smoke[rule], reduced[rule], paper[rule])
+
+
+def test_nested_command_line_overrides_keep_their_types():
+    """`--config section='{...}'` (the README's way to narrow a run) reaches the schemas typed."""
+    smoke = planned_jobs("--configfile", "config/smoke.yaml")
+    narrowed = planned_jobs("--configfile", "config/smoke.yaml", "--config",
+                            "layer={synthetic: {datasets: [0, 31]}}", "fdfl={trials: 3}")
+    assert narrowed["layer_synthetic_job"] == 2 * smoke["layer_synthetic_job"]
+    assert narrowed["train_fdfl"] * 2 == smoke["train_fdfl"] * 3  # smoke runs 2 trials per method

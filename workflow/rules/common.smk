@@ -4,11 +4,16 @@ import warnings
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
+from snakemake.utils import update_config, validate
 
+from fairopt.cli_config import retype_scalars
 from fairopt.data.raw import registry, required_files
 
 
+# Nested `--config` values arrive as strings (Snakemake parses them with YAML's BaseLoader): give
+# them their YAML types before validation, so that --config layer='{synthetic: {datasets: [0]}}' works.
+if workflow.config_settings.overwrite_config:
+    update_config(config, retype_scalars(workflow.config_settings.overwrite_config))
 validate(config, "../schemas/config.schema.yaml")
 # Defaults inside a $ref'd schema are not filled by the top-level validation: validate every
 # section against its own schema too, so that a key left out of a config file takes its default.
