@@ -19,6 +19,7 @@ from fairopt.layer.baselines import (METHODS, TrainConfig, parity_violation, poo
 from fairopt.layer.layer import slab_bounds
 from fairopt.models import mlp, seed_everything
 from fairopt.solvers import resolve_solver, solve
+from fairopt.splits import split_indices, stratified_batches
 from fairopt.training import OptimizerConfig
 
 BOXES = [None, (-1.0, 1.5)]
@@ -382,7 +383,18 @@ def test_synthetic_design_and_generator():
     assert np.array_equal(again.X, d.X) and np.array_equal(again.y, d.y)
     assert not np.array_equal(make_synthetic(31, n_rows=3000, n_features=24, seed=4).y, d.y)
     small = make_synthetic(0, n_rows=2000, n_features=10, seed=0)
-    assert abs(small.groups.mean() - 0.2) < 0.04 and small.meta["lb"] == -3.5
+    assert small.groups.sum() == 400 and small.meta["lb"] == -3.5  # exactly share x n rows of group 1
+    assert d.groups.sum() == 1500
+
+
+def test_synthetic_split_and_equal_batches_use_every_row():
+    """The paper's proportions (40k rows, 24k/10k/6k, batch 2000) scaled by 1/10: no row is dropped."""
+    data = make_synthetic(0, n_rows=4000, n_features=4, seed=0)
+    rng = np.random.default_rng(0)
+    for part, n_part in zip(split_indices(len(data), [2400, 1000, 600], 0, stratify=data.groups), (2400, 1000, 600)):
+        assert len(part) == n_part and data.groups[part].sum() == n_part // 5
+        batches = stratified_batches(data.groups[part], 200, rng, equal_counts=True)
+        assert sum(len(b) for b in batches) == n_part
     with pytest.raises(ConfigError):
         make_synthetic(32, n_rows=10, n_features=3)
 

@@ -20,8 +20,12 @@ target                  linear              nonlinear
 Design choices (the note gives only the factors; where the authors' public generator was
 informative we follow its structure, otherwise the choice is ours):
 
-* protected attribute ``a ~ Bernoulli(share)``; ``X = [a, x_1..x_p]`` so ``a`` is column 0 and
-  is fed to the network (``p = n_features``, 150 in the paper: 151 network inputs);
+* protected attribute ``a``: exactly ``round(share n)`` rows of group 1, placed at random (not
+  ``Bernoulli(share)``: with an exact count the stratified 24k/10k/6k split and the batches of a
+  constant group ratio divide evenly, so no batch of rows is dropped -- with Bernoulli draws the
+  6,000 test rows make only 2 full batches of 2,000 unless group 1 has exactly 1,200 of them);
+  ``X = [a, x_1..x_p]`` so ``a`` is column 0 and is fed to the network (``p = n_features``, 150 in
+  the paper: 151 network inputs);
 * base features: standard normal, equicorrelated 0.3 within consecutive blocks of 20 (one
   common factor per block);
 * group-feature correlation ``rho``: ``min(50, p // 6)`` randomly chosen features are replaced
@@ -184,7 +188,8 @@ def make_synthetic(index: int, *, n_rows: int = 40_000, n_features: int = 150, s
     rng = np.random.default_rng([int(seed), int(index)])
     n, p = int(n_rows), int(n_features)
     share = float(spec["group_share"])
-    a = (rng.random(n) < share).astype(np.int64)
+    a = np.zeros(n, dtype=np.int64)
+    a[rng.permutation(n)[:int(round(share * n))]] = 1
     # base features: equicorrelated blocks
     feats = np.empty((n, p))
     for start in range(0, p, block_size):
