@@ -169,3 +169,13 @@ def test_combine_scorecards_sections_and_counts(tmp_path):
     assert "1 reproduced, 0 not reproduced, 0 not comparable, 1 not run" in md
     with pytest.raises(ValueError, match="lacks columns"):
         combine_scorecards({"bad": pd.DataFrame({"study": ["x"]})}, tmp_path / "t.csv", tmp_path / "t.md")
+
+
+def test_survival_gap_matches_direct_counts():
+    rng = np.random.default_rng(5)
+    pred = np.round(rng.normal(size=40), 1)  # ties on purpose
+    group = rng.integers(0, 2, 40)
+    b = np.array([-5.0, -0.3, 0.0, 0.2, 5.0])
+    direct = [(pred > t).mean() - (pred[group == 1] > t).mean() for t in b]
+    np.testing.assert_allclose(metrics.survival_gap(pred, group, b), direct, atol=1e-15)
+    assert metrics.discretized_unfairness(pred, group, b) == pytest.approx(np.max(np.abs(direct)))

@@ -20,6 +20,7 @@ __all__ = [
     "mean_gap",
     "mse_gap",
     "group_gap",
+    "survival_gap",
     "discretized_unfairness",
     "exact_unfairness",
     "relative_increase",
@@ -69,33 +70,35 @@ def group_gap(kind: str, y: Any, pred: Any, group: Any) -> Any:
     raise ValueError(f"unknown prediction-fairness measure {kind!r}; expected 'mean_gap' or 'mse_gap'")
 
 
+def survival_gap(pred: np.ndarray, group: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Signed statistical-parity gap ``P(y^ > b) - P(y^ > b | a = 1)`` at each threshold ``b``.
+
+    Both empirical survival functions come from one sort each (``O((m + l) log m)``).
+    """
+    pred = np.asarray(pred, dtype=float)
+    a = np.asarray(group).astype(bool)
+    b = np.asarray(thresholds, dtype=float)
+    s_all = 1.0 - np.searchsorted(np.sort(pred), b, side="right") / pred.size
+    s_one = 1.0 - np.searchsorted(np.sort(pred[a]), b, side="right") / a.sum()
+    return s_all - s_one
+
+
 def discretized_unfairness(pred: np.ndarray, group: np.ndarray, thresholds: np.ndarray) -> float:
     """Statistical parity at ``l`` thresholds (Deza, Gomez & Atamturk).
 
     ``max_j | (1/m) sum_i 1(pred_i > b_j) - (1/m_1) sum_{i: a_i = 1} 1(pred_i > b_j) |``.
     """
-    pred = np.asarray(pred, dtype=float)
-    a = np.asarray(group).astype(bool)
-    b = np.asarray(thresholds, dtype=float)
-    above = pred[:, None] > b[None, :]
-    return float(np.max(np.abs(above.mean(axis=0) - above[a].mean(axis=0))))
+    return float(np.max(np.abs(survival_gap(pred, group, thresholds)), initial=0.0))
 
 
 def exact_unfairness(pred: np.ndarray, group: np.ndarray) -> float:
     """Exact statistical-parity unfairness ``sup_b |P(y^ > b) - P(y^ > b | a = 1)|``.
 
     The supremum over all real ``b`` is attained at ``b`` equal to one of the predictions (the
-    empirical survival functions only change there), so it is computed exactly in
-    ``O(m log m)`` by sorting the distinct predicted values and evaluating both survival
-    functions just at/after each one.
+    empirical survival functions only change there; below every prediction both equal 1), so it
+    is computed exactly in ``O(m log m)`` at the distinct predicted values.
     """
-    pred = np.asarray(pred, dtype=float)
-    a = np.asarray(group).astype(bool)
-    values = np.unique(pred)
-    s_all = 1.0 - np.searchsorted(np.sort(pred), values, side="right") / len(pred)
-    s_one = 1.0 - np.searchsorted(np.sort(pred[a]), values, side="right") / a.sum()
-    # also b below every prediction: both survival functions equal 1 there
-    return float(np.max(np.abs(s_all - s_one), initial=0.0))
+    return float(np.max(np.abs(survival_gap(pred, group, np.unique(np.asarray(pred, dtype=float)))), initial=0.0))
 
 
 def relative_increase(value: float, reference: float) -> float:

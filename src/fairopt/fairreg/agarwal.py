@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 import cvxpy as cp
 import numpy as np
 
+from fairopt import metrics
 from fairopt.solvers import resolve_solver, solve
 
 __all__ = ["AgarwalResult", "fit_agarwal", "mixture_unfairness", "grid_levels"]
@@ -81,17 +82,10 @@ def mixture_unfairness(preds: np.ndarray, weights: np.ndarray, group: np.ndarray
     """
     preds = np.atleast_2d(np.asarray(preds, dtype=float))
     q = np.asarray(weights, dtype=float)
-    a = np.asarray(group).astype(bool)
     b = np.unique(preds) if thresholds is None else np.asarray(thresholds, dtype=float)
     diff = np.zeros(b.size)
-    for h in range(preds.shape[0]):
-        if q[h] == 0:
-            continue
-        all_sorted = np.sort(preds[h])
-        one_sorted = np.sort(preds[h][a])
-        s_all = 1.0 - np.searchsorted(all_sorted, b, side="right") / all_sorted.size
-        s_one = 1.0 - np.searchsorted(one_sorted, b, side="right") / one_sorted.size
-        diff += q[h] * (s_all - s_one)
+    for h in np.flatnonzero(q):
+        diff += q[h] * metrics.survival_gap(preds[h], group, b)
     return float(np.max(np.abs(diff), initial=0.0))
 
 
@@ -154,8 +148,7 @@ class AgarwalResult:
 
     def rmse_of_mean(self, X: np.ndarray, y: np.ndarray) -> float:
         """RMSE of the expected prediction :meth:`predict_mean`."""
-        r = self.predict_mean(X) - np.asarray(y, dtype=float)
-        return float(np.sqrt(np.mean(r * r)))
+        return metrics.rmse(np.asarray(y, dtype=float), self.predict_mean(X))
 
     def unfairness(self, X: np.ndarray, a: np.ndarray, thresholds: np.ndarray | None = None) -> float:
         """SP unfairness of the mixture (:func:`mixture_unfairness`)."""
