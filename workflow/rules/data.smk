@@ -1,5 +1,5 @@
-# Data stage: raw files (mirror or URL, checksum-verified), the Obermeyer patient file (real or
-# calibrated stand-in) and the FDFL modelling table, sample and trial splits.
+# Data stage shared by the studies: raw files (mirror or URL, checksum-verified) and the Obermeyer
+# patient file (real data_new.csv or fairopt's calibrated stand-in) with its provenance.
 
 
 rule fetch_raw_file:
@@ -11,11 +11,44 @@ rule fetch_raw_file:
         mirror=DATA_MIRROR,
         download=config["download"],
         timeout=config["download_timeout"],
+    wildcard_constraints:
+        dataset="|".join(sorted(registry())),
     localrule: True
     conda:
         ENV
     script:
         "../scripts/fetch_raw_file.py"
+
+
+# ------------------------------------------------------------------ Obermeyer patient file
+OBERMEYER = config["obermeyer"]
+OBERMEYER_CALIBRATION = {
+    "dictionary": raw_path("obermeyer", "data_dictionary.md"),
+    "holdout": raw_path("obermeyer", "model_lasso_predictors.csv"),
+    "table1": raw_path("obermeyer", "table1.csv"),
+}
+
+
+def obermeyer_real_in_mirror():
+    """Whether the real data_new.csv sits in the mirror (re-checked on every invocation, so adding
+    it later re-runs the patient-file rule through its params)."""
+    return (Path(DATA_MIRROR) / "obermeyer" / "data_new.csv").is_file()
+
+
+def obermeyer_source():
+    """The configured source, resolved as far as possible before running any job."""
+    source = OBERMEYER["source"]
+    if source == "auto" and not obermeyer_real_in_mirror() and not config["download"]:
+        return "standin"
+    return source
+
+
+def obermeyer_patient_inputs(wildcards):
+    """Calibration inputs always; the real file when it is required or already in the mirror."""
+    inputs = dict(OBERMEYER_CALIBRATION)
+    if obermeyer_source() == "real" or (obermeyer_source() == "auto" and obermeyer_real_in_mirror()):
+        inputs["real"] = raw_path("obermeyer", "data_new.csv")
+    return inputs
 
 
 rule obtain_obermeyer_patients:
@@ -31,7 +64,7 @@ rule obtain_obermeyer_patients:
         real_in_mirror=obermeyer_real_in_mirror(),
         download=config["download"],
         timeout=config["download_timeout"],
-        standin=config["obermeyer"]["standin"],
+        standin=OBERMEYER["standin"],
     resources:
         mem_mb=4000,
     conda:
@@ -40,12 +73,15 @@ rule obtain_obermeyer_patients:
         "../scripts/obtain_obermeyer_patients.py"
 
 
+OBERMEYER_PATIENTS = rules.obtain_obermeyer_patients.output
+
+
 rule check_obermeyer_patients:
     input:
-        patients="resources/obermeyer/patients.csv",
-        provenance="resources/obermeyer/provenance.json",
-        holdout=raw_path("obermeyer", "model_lasso_predictors.csv"),
-        table1=raw_path("obermeyer", "table1.csv"),
+        patients=OBERMEYER_PATIENTS.patients,
+        provenance=OBERMEYER_PATIENTS.provenance,
+        holdout=OBERMEYER_CALIBRATION["holdout"],
+        table1=OBERMEYER_CALIBRATION["table1"],
     output:
         report(
             "results/data/obermeyer_patient_checks.csv",
@@ -63,46 +99,4 @@ rule check_obermeyer_patients:
         "../scripts/check_obermeyer_patients.py"
 
 
-rule build_fdfl_table:
-    input:
-        patients="resources/obermeyer/patients.csv",
-        provenance="resources/obermeyer/provenance.json",
-        dictionary=raw_path("obermeyer", "data_dictionary.md"),
-    output:
-        table="results/fdfl/data/modelling_table.csv",
-        summary=report(
-            "results/fdfl/data/derived_summary.csv",
-            caption="../report/fdfl_derived_summary.rst",
-            category="data",
-        ),
-    log:
-        "logs/build_fdfl_table.log",
-    params:
-        gain=config["fdfl"]["data"],
-    threads: config["threads"]
-    resources:
-        mem_mb=4000,
-    conda:
-        ENV
-    script:
-        "../scripts/build_fdfl_table.py"
-
-
-rule sample_fdfl_trials:
-    input:
-        table="results/fdfl/data/modelling_table.csv",
-        provenance="resources/obermeyer/provenance.json",
-    output:
-        sample="results/fdfl/data/sample.csv",
-        splits="results/fdfl/data/splits.csv",
-    log:
-        "logs/sample_fdfl_trials.log",
-    params:
-        n=config["fdfl"]["sample"]["n"],
-        random_state=config["fdfl"]["sample"]["random_state"],
-        trials=config["fdfl"]["trials"],
-        test_size=config["fdfl"]["test_size"],
-    conda:
-        ENV
-    script:
-        "../scripts/sample_fdfl_trials.py"
+DATA_TARGETS = all_raw_files() + list(OBERMEYER_PATIENTS) + list(rules.check_obermeyer_patients.output)

@@ -1,14 +1,29 @@
-# fairreg study rules (see the section of workflow/rules/common.smk for its helpers).
-# Fair and accurate regression (Deza, Gomez & Atamturk): synthetic study (one job per instance,
-# lambda and method), real-data trade-offs against Agarwal et al., tables, scorecard, benchmarks.
+# Fair and accurate regression (Deza, Gomez & Atamturk): the synthetic study (one job per instance,
+# lambda and method) and the real-data trade-offs against Agarwal et al. Stages: fairreg_prepare ->
+# fairreg_job -> fairreg_aggregate -> fairreg_scorecard -> fairreg_benchmarks -> figures. Settings:
+# fairopt.studies.fairreg.settings (schema and presets in src/fairopt/studies/fairreg/).
+from fairopt.studies.fairreg.methods import REAL as FAIRREG_REAL_METHODS
+from fairopt.studies.fairreg.methods import SYNTHETIC as FAIRREG_SYNTHETIC_METHODS
+from fairopt.studies.fairreg.prepare import LOADERS as FAIRREG_LOADERS
+from fairopt.studies.fairreg.settings import format_value as fairreg_value
+from fairopt.studies.fairreg.settings import job_options as fairreg_job_options
+from fairopt.studies.fairreg.settings import load_settings as fairreg_load_settings
+from fairopt.studies.fairreg.settings import mio_runtime as fairreg_mio_runtime
+from fairopt.studies.fairreg.settings import real_settings as fairreg_real_settings
+
+FAIRREG = study_settings("fairreg", fairreg_load_settings)
+FAIRREG_SYN, FAIRREG_REAL = FAIRREG["synthetic"], FAIRREG["real"]
+FAIRREG_SEEDS = [FAIRREG_SYN["seed"] + k for k in range(FAIRREG_SYN["instances"])]
+FAIRREG_LAMBDAS = [fairreg_value(x) for x in FAIRREG_SYN["lambdas"]]
+FAIRREG_REAL_DATASETS = "|".join(FAIRREG_LOADERS)
 
 
-rule fairreg_make_instance:
+rule fairreg_prepare_synthetic:
     output:
         instance="results/fairreg/synthetic/instances/m{m}_seed{seed}.csv",
         meta="results/fairreg/synthetic/instances/m{m}_seed{seed}.json",
     log:
-        "logs/fairreg_make_instance/m{m}_seed{seed}.log",
+        "logs/fairreg_prepare_synthetic/m{m}_seed{seed}.log",
     params:
         n=FAIRREG_SYN["n"],
         l=FAIRREG_SYN["l"],
@@ -19,27 +34,60 @@ rule fairreg_make_instance:
     conda:
         ENV
     script:
-        "../scripts/fairreg_make_instance.py"
+        "../scripts/fairreg_prepare_synthetic.py"
 
 
-rule fairreg_synthetic_method:
+rule fairreg_prepare_real:
     input:
-        unpack(fairreg_synthetic_method_inputs),
+        raw=lambda w: raw_path(w.dataset, FAIRREG_LOADERS.info(w.dataset)["raw"]),
+    output:
+        prepared="results/fairreg/real/{dataset}/prepared.csv",
+        info="results/fairreg/real/{dataset}/info.json",
+    log:
+        "logs/fairreg_prepare_real/{dataset}.log",
+    params:
+        options=lambda w: FAIRREG_REAL[w.dataset],
+        subsample=lambda w: FAIRREG_REAL["subsample"][w.dataset],
+        subsample_seed=FAIRREG_REAL["subsample_seed"],
+        test_size=FAIRREG_REAL["test_size"],
+        split_seed=FAIRREG_REAL["split_seed"],
+        intercept=FAIRREG_REAL["intercept"],
+    resources:
+        mem_mb=FAIRREG["resources"]["mem_mb_real"],
+    wildcard_constraints:
+        dataset=FAIRREG_REAL_DATASETS,
+    conda:
+        ENV
+    script:
+        "../scripts/fairreg_prepare_real.py"
+
+
+def fairreg_synthetic_inputs(wildcards):
+    """The instance; for a method that starts at another's model (cd_relax) that result too."""
+    inputs = dict(rules.fairreg_prepare_synthetic.output.items())
+    inputs = {k: v.format(m=wildcards.m, seed=wildcards.seed) for k, v in inputs.items()}
+    needs = FAIRREG_SYNTHETIC_METHODS.info(wildcards.method).get("needs")
+    if needs:
+        inputs["start"] = rules.fairreg_job_synthetic.output[0].format(**{**dict(wildcards.items()), "method": needs})
+    return inputs
+
+
+rule fairreg_job_synthetic:
+    input:
+        unpack(fairreg_synthetic_inputs),
     output:
         "results/fairreg/synthetic/runs/m{m}/seed{seed}/lam{lam}/{method}.json",
     log:
-        "logs/fairreg_synthetic_method/m{m}/seed{seed}/lam{lam}/{method}.log",
+        "logs/fairreg_job_synthetic/m{m}/seed{seed}/lam{lam}/{method}.log",
     benchmark:
-        "benchmarks/fairreg_synthetic_method/m{m}/seed{seed}/lam{lam}/{method}.tsv"
+        "benchmarks/fairreg_job_synthetic/m{m}/seed{seed}/lam{lam}/{method}.tsv"
     params:
-        time_limit=FAIRREG_SYN["time_limit"],
-        wall_limit=fairreg_wall_limit(FAIRREG_SYN["time_limit"]),
-        solvers=fairreg_solver_params(),
-        cd=FAIRREG_SYN["cd"],
+        options=fairreg_job_options(FAIRREG, "synthetic"),
     threads: config["threads"]
     resources:
         mem_mb=FAIRREG["resources"]["mem_mb_synthetic"],
-        runtime=fairreg_synthetic_runtime,
+        runtime=lambda w: (fairreg_mio_runtime(FAIRREG, FAIRREG_SYN["time_limit"])
+                           if FAIRREG_SYNTHETIC_METHODS.info(w.method).get("mio") else 10),
     wildcard_constraints:
         m=r"\d+",
         seed=r"\d+",
@@ -48,12 +96,49 @@ rule fairreg_synthetic_method:
     conda:
         ENV
     script:
-        "../scripts/fairreg_synthetic_method.py"
+        "../scripts/fairreg_job_synthetic.py"
+
+
+rule fairreg_job_real:
+    input:
+        prepared=rules.fairreg_prepare_real.output.prepared,
+        start=lambda w: [rules.fairreg_job_real.output[0].format(dataset=w.dataset, method=needs, setting=w.setting)
+                         for needs in filter(None, [FAIRREG_REAL_METHODS.info(w.method).get("needs")])],
+    output:
+        "results/fairreg/real/{dataset}/runs/{method}_{setting}.json",
+    log:
+        "logs/fairreg_job_real/{dataset}/{method}_{setting}.log",
+    benchmark:
+        "benchmarks/fairreg_job_real/{dataset}/{method}_{setting}.tsv"
+    params:
+        l=FAIRREG_REAL["l"],
+        threshold_position=FAIRREG_REAL["threshold_position"],
+        options=fairreg_job_options(FAIRREG, "real"),
+    threads: config["threads"]
+    resources:
+        mem_mb=FAIRREG["resources"]["mem_mb_real"],
+        runtime=lambda w: (fairreg_mio_runtime(FAIRREG, FAIRREG_REAL["mio_time_limit"])
+                           if FAIRREG_REAL_METHODS.info(w.method).get("mio") else 120),
+    wildcard_constraints:
+        dataset=FAIRREG_REAL_DATASETS,
+        method="|".join(FAIRREG_REAL_METHODS),
+        setting=r"base|lam[0-9.e+-]+|eps[0-9.e+-]+",
+    conda:
+        ENV
+    script:
+        "../scripts/fairreg_job_real.py"
+
+
+FAIRREG_SYNTHETIC_RUNS = expand(rules.fairreg_job_synthetic.output[0], m=FAIRREG_SYN["m"], seed=FAIRREG_SEEDS,
+                                lam=FAIRREG_LAMBDAS, method=FAIRREG_SYN["methods"])
+FAIRREG_REAL_RUNS = [rules.fairreg_job_real.output[0].format(dataset=d, method=m, setting=s)
+                     for d in FAIRREG_REAL["datasets"] for m, s in fairreg_real_settings(FAIRREG)]
+FAIRREG_REAL_INFO = expand(rules.fairreg_prepare_real.output.info, dataset=FAIRREG_REAL["datasets"])
 
 
 rule fairreg_aggregate_synthetic:
     input:
-        fairreg_synthetic_runs(),
+        FAIRREG_SYNTHETIC_RUNS,
     output:
         runs="results/fairreg/synthetic/runs.csv",
         summary="results/fairreg/synthetic/summary.csv",
@@ -69,67 +154,10 @@ rule fairreg_aggregate_synthetic:
         "../scripts/fairreg_aggregate_synthetic.py"
 
 
-rule fairreg_prepare_real:
-    input:
-        raw=fairreg_raw_input,
-    output:
-        prepared="results/fairreg/real/{dataset}/prepared.csv",
-        info="results/fairreg/real/{dataset}/info.json",
-    log:
-        "logs/fairreg_prepare_real/{dataset}.log",
-    params:
-        options=fairreg_prepare_options,
-        subsample=fairreg_subsample,
-        subsample_seed=FAIRREG_REAL["subsample_seed"],
-        test_size=FAIRREG_REAL["test_size"],
-        split_seed=FAIRREG_REAL["split_seed"],
-        intercept=FAIRREG_REAL["intercept"],
-    resources:
-        mem_mb=FAIRREG["resources"]["mem_mb_real"],
-    wildcard_constraints:
-        dataset="communities_crime|law_school",
-    conda:
-        ENV
-    script:
-        "../scripts/fairreg_prepare_real.py"
-
-
-rule fairreg_real_method:
-    input:
-        unpack(fairreg_real_method_inputs),
-    output:
-        "results/fairreg/real/{dataset}/runs/{method}_{setting}.json",
-    log:
-        "logs/fairreg_real_method/{dataset}/{method}_{setting}.log",
-    benchmark:
-        "benchmarks/fairreg_real_method/{dataset}/{method}_{setting}.tsv"
-    params:
-        l=FAIRREG_REAL["l"],
-        threshold_position=FAIRREG_REAL["threshold_position"],
-        mio_time_limit=FAIRREG_REAL["mio_time_limit"],
-        wall_limit=fairreg_wall_limit(FAIRREG_REAL["mio_time_limit"]),
-        solvers=fairreg_solver_params(),
-        cd=FAIRREG_REAL["cd"],
-        agarwal={**FAIRREG_REAL["agarwal"], "T": FAIRREG_REAL["agarwal_iterations"]},
-        seed=FAIRREG_REAL["seed"],
-    threads: config["threads"]
-    resources:
-        mem_mb=FAIRREG["resources"]["mem_mb_real"],
-        runtime=fairreg_real_runtime,
-    wildcard_constraints:
-        dataset="communities_crime|law_school",
-        method="ls|relax|cd_relax|mio|agarwal",
-        setting=r"base|lam[0-9.e+-]+|eps[0-9.e+-]+",
-    conda:
-        ENV
-    script:
-        "../scripts/fairreg_real_method.py"
-
-
 rule fairreg_aggregate_real:
     input:
-        runs=fairreg_real_runs(),
-        info=expand("results/fairreg/real/{dataset}/info.json", dataset=FAIRREG_REAL["datasets"]),
+        runs=FAIRREG_REAL_RUNS,
+        info=FAIRREG_REAL_INFO,
     output:
         runs="results/fairreg/real/runs.csv",
         tradeoff_csv="results/fairreg/real/tradeoff.csv",
@@ -145,37 +173,78 @@ rule fairreg_aggregate_real:
         "../scripts/fairreg_aggregate_real.py"
 
 
-rule fairreg_report:
+FAIRREG_TABLES = {
+    "runs": rules.fairreg_aggregate_synthetic.output.runs,
+    "summary": rules.fairreg_aggregate_synthetic.output.summary,
+    "formulations": rules.fairreg_aggregate_synthetic.output.formulations_csv,
+    "gaps": rules.fairreg_aggregate_synthetic.output.gaps_csv,
+    "tradeoff": rules.fairreg_aggregate_real.output.tradeoff_csv,
+    "reduction": rules.fairreg_aggregate_real.output.reduction,
+    "times": rules.fairreg_aggregate_real.output.times_csv,
+}
+
+
+rule fairreg_scorecard:
     input:
         paper="workflow/paper/fairreg.yaml",
-        runs="results/fairreg/synthetic/runs.csv",
-        summary="results/fairreg/synthetic/summary.csv",
-        formulations="results/fairreg/synthetic/table_formulations.csv",
-        gaps="results/fairreg/synthetic/table_gaps.csv",
-        tradeoff="results/fairreg/real/tradeoff.csv",
-        reduction="results/fairreg/real/reduction.csv",
-        times="results/fairreg/real/training_times.csv",
-        info=expand("results/fairreg/real/{dataset}/info.json", dataset=FAIRREG_REAL["datasets"]),
+        info=FAIRREG_REAL_INFO,
+        **FAIRREG_TABLES,
     output:
-        scorecard=report(
+        csv=report(
             "results/scorecard/fairreg.csv",
             caption="../report/scorecard.rst",
             category="Scorecard",
         ),
-        scorecard_md="results/scorecard/fairreg.md",
-        benchmarks=report(
-            "results/benchmarks/fairreg.csv",
-            caption="../report/benchmarks.rst",
-            category="Benchmarks",
-        ),
-        benchmarks_md="results/benchmarks/fairreg.md",
+        md="results/scorecard/fairreg.md",
         comparison="results/fairreg/comparison.md",
     log:
-        "logs/fairreg_report.log",
+        "logs/fairreg_scorecard.log",
     params:
         settings=FAIRREG,
     localrule: True
     conda:
         ENV
     script:
-        "../scripts/fairreg_report.py"
+        "../scripts/fairreg_scorecard.py"
+
+
+rule fairreg_benchmarks:
+    input:
+        paper="workflow/paper/fairreg.yaml",
+        info=FAIRREG_REAL_INFO,
+        **FAIRREG_TABLES,
+    output:
+        csv=report(
+            "results/benchmarks/fairreg.csv",
+            caption="../report/benchmarks.rst",
+            category="Benchmarks",
+        ),
+        md="results/benchmarks/fairreg.md",
+    log:
+        "logs/fairreg_benchmarks.log",
+    params:
+        settings=FAIRREG,
+    localrule: True
+    conda:
+        ENV
+    script:
+        "../scripts/fairreg_benchmarks.py"
+
+
+register_study(
+    "fairreg",
+    targets=[
+        rules.fairreg_aggregate_synthetic.output.formulations_md,
+        rules.fairreg_aggregate_synthetic.output.gaps_md,
+        rules.fairreg_aggregate_real.output.tradeoff_md,
+        rules.fairreg_aggregate_real.output.times_md,
+        *rules.fairreg_scorecard.output,
+        *rules.fairreg_benchmarks.output,
+        register_notebook("fairreg", "synthetic", formulations=FAIRREG_TABLES["formulations"],
+                          gaps=FAIRREG_TABLES["gaps"], summary=FAIRREG_TABLES["summary"]),
+        register_notebook("fairreg", "tradeoff", tradeoff=FAIRREG_TABLES["tradeoff"],
+                          times=FAIRREG_TABLES["times"], reduction=FAIRREG_TABLES["reduction"]),
+    ],
+    scorecard=rules.fairreg_scorecard.output.csv,
+    benchmarks=rules.fairreg_benchmarks.output.csv,
+)

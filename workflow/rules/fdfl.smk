@@ -1,21 +1,81 @@
-# FDFL study: alpha-fair decisions, two-stage vs decision-focused training, Table 2, figures, scorecard.
-# Helpers (method/table parsing, target lists, notebook registrations): the FDFL section of common.smk.
+# FDFL study (fair decision-focused learning): alpha-fair decisions, two-stage vs decision-focused
+# training, Table 2, figures, scorecard. Stages: fdfl_prepare -> fdfl_job -> fdfl_aggregate ->
+# fdfl_scorecard -> fdfl_benchmarks -> figures. Settings: fairopt.studies.fdfl.settings (schema and
+# presets in src/fairopt/studies/fdfl/); methods are configuration (fdfl.methods), tables are
+# ordered method lists (fdfl.tables), both checked before any job runs.
+from fairopt.studies.fdfl.methods import method_record
+from fairopt.studies.fdfl.settings import LAYER_TABLE as FDFL_LAYER_TABLE
+from fairopt.studies.fdfl.settings import PAPER_TABLE as FDFL_PAPER_TABLE
+from fairopt.studies.fdfl.settings import load_settings as fdfl_load_settings
+from fairopt.studies.fdfl.settings import trial_config as fdfl_trial_config
+
+FDFL = study_settings("fdfl", fdfl_load_settings)
+FDFL_CFG = FDFL.section
 
 
-rule train_fdfl:
+rule fdfl_prepare_table:
     input:
+        patients=OBERMEYER_PATIENTS.patients,
+        provenance=OBERMEYER_PATIENTS.provenance,
+        dictionary=OBERMEYER_CALIBRATION["dictionary"],
+    output:
+        table="results/fdfl/data/modelling_table.csv",
+        summary=report(
+            "results/fdfl/data/derived_summary.csv",
+            caption="../report/fdfl_derived_summary.rst",
+            category="data",
+        ),
+    log:
+        "logs/fdfl_prepare_table.log",
+    params:
+        gain=FDFL_CFG["data"],
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+    conda:
+        ENV
+    script:
+        "../scripts/fdfl_prepare_table.py"
+
+
+rule fdfl_prepare_trials:
+    input:
+        table=rules.fdfl_prepare_table.output.table,
+        provenance=OBERMEYER_PATIENTS.provenance,
+    output:
         sample="results/fdfl/data/sample.csv",
         splits="results/fdfl/data/splits.csv",
-        provenance="resources/obermeyer/provenance.json",
-    output:
-        "results/fdfl/trials/{fdfl_method}/trial-{trial}.json",
     log:
-        "logs/train_fdfl/{fdfl_method}/trial-{trial}.log",
-    benchmark:
-        "benchmarks/train_fdfl/{fdfl_method}/trial-{trial}.tsv"
+        "logs/fdfl_prepare_trials.log",
     params:
-        method=fdfl_method_spec,
-        settings=fdfl_trial_settings(),
+        n=FDFL_CFG["sample"]["n"],
+        random_state=FDFL_CFG["sample"]["random_state"],
+        trials=FDFL_CFG["trials"],
+        test_size=FDFL_CFG["test_size"],
+    conda:
+        ENV
+    script:
+        "../scripts/fdfl_prepare_trials.py"
+
+
+rule fdfl_job:
+    input:
+        sample=rules.fdfl_prepare_trials.output.sample,
+        splits=rules.fdfl_prepare_trials.output.splits,
+        provenance=OBERMEYER_PATIENTS.provenance,
+    output:
+        "results/fdfl/trials/{method}/trial-{trial}.json",
+    log:
+        "logs/fdfl_job/{method}/trial-{trial}.log",
+    benchmark:
+        "benchmarks/fdfl_job/{method}/trial-{trial}.tsv"
+    params:
+        # the parsed method (editing one method re-runs only its trials) and the shared trial config
+        method=lambda w: method_record(FDFL.methods[w.method]),
+        settings=fdfl_trial_config(FDFL_CFG),
+    wildcard_constraints:
+        method="|".join(sorted(FDFL.methods)),
+        trial=r"\d+",
     threads: config["threads"]
     resources:
         mem_mb=1500,
@@ -23,61 +83,28 @@ rule train_fdfl:
     conda:
         ENV
     script:
-        "../scripts/train_fdfl.py"
+        "../scripts/fdfl_job.py"
 
 
-rule aggregate_fdfl_table:
-    input:
-        trials=fdfl_table_trials,
-        provenance="resources/obermeyer/provenance.json",
-    output:
-        table=report(
-            "results/fdfl/tables/{fdfl_table}.csv",
-            caption="../report/fdfl_table.rst",
-            category="fdfl",
-        ),
-        markdown="results/fdfl/tables/{fdfl_table}.md",
-        trials="results/fdfl/tables/{fdfl_table}_trials.csv",
-        groups="results/fdfl/tables/{fdfl_table}_groups.csv",
-        history="results/fdfl/tables/{fdfl_table}_history.csv",
-    log:
-        "logs/aggregate_fdfl_table/{fdfl_table}.log",
-    params:
-        methods=fdfl_table_methods,
-    localrule: True
-    conda:
-        ENV
-    script:
-        "../scripts/aggregate_fdfl_table.py"
+FDFL_TRIAL = rules.fdfl_job.output[0]
 
 
-rule index_fdfl_tables:
-    input:
-        expand("results/fdfl/tables/{fdfl_table}.csv", fdfl_table=FDFL_RUN_TABLES),
-    output:
-        "results/fdfl/tables/index.csv",
-    log:
-        "logs/index_fdfl_tables.log",
-    params:
-        tables=FDFL_RUN_TABLES,
-    localrule: True
-    conda:
-        ENV
-    script:
-        "../scripts/index_fdfl_tables.py"
+def fdfl_table_trials(table):
+    """Trial JSONs of every method of a table, every trial."""
+    return expand(FDFL_TRIAL, method=FDFL.tables[table], trial=FDFL.trials)
 
 
-rule benchmark_fdfl_decision:
+rule fdfl_job_timing:
     output:
         timing="results/fdfl/benchmarks/decision_timing.csv",
         dbb="results/fdfl/benchmarks/dbb_distance.json",
     log:
-        "logs/benchmark_fdfl_decision.log",
+        "logs/fdfl_job_timing.log",
     benchmark:
-        "benchmarks/benchmark_fdfl_decision.tsv"
+        "benchmarks/fdfl_job_timing.tsv"
     params:
-        benchmark=config["fdfl"]["benchmark"],
-        decision=config["fdfl"]["decision"],
+        benchmark=FDFL_CFG["benchmark"],
+        decision=FDFL_CFG["decision"],
     threads: config["threads"]
     resources:
         mem_mb=4000,
@@ -85,23 +112,86 @@ rule benchmark_fdfl_decision:
     conda:
         ENV
     script:
-        "../scripts/benchmark_fdfl_decision.py"
+        "../scripts/fdfl_job_timing.py"
 
 
-rule fdfl_illustrative:
+rule fdfl_job_illustrative:
     output:
         table1="results/fdfl/illustrative/table1.csv",
         points="results/fdfl/illustrative/points.csv",
         lines="results/fdfl/illustrative/lines.csv",
     log:
-        "logs/fdfl_illustrative.log",
+        "logs/fdfl_job_illustrative.log",
     params:
-        illustrative=config["fdfl"]["illustrative"],
+        illustrative=FDFL_CFG["illustrative"],
     threads: config["threads"]
     conda:
         ENV
     script:
-        "../scripts/fdfl_illustrative.py"
+        "../scripts/fdfl_job_illustrative.py"
+
+
+rule fdfl_aggregate:
+    input:
+        trials=lambda w: fdfl_table_trials(w.table),
+        provenance=OBERMEYER_PATIENTS.provenance,
+    output:
+        table=report(
+            "results/fdfl/tables/{table}.csv",
+            caption="../report/fdfl_table.rst",
+            category="fdfl",
+        ),
+        markdown="results/fdfl/tables/{table}.md",
+        trials="results/fdfl/tables/{table}_trials.csv",
+        groups="results/fdfl/tables/{table}_groups.csv",
+        history="results/fdfl/tables/{table}_history.csv",
+    log:
+        "logs/fdfl_aggregate/{table}.log",
+    params:
+        methods=lambda w: FDFL.tables[w.table],
+    wildcard_constraints:
+        table="|".join(sorted(FDFL.tables)),
+    localrule: True
+    conda:
+        ENV
+    script:
+        "../scripts/fdfl_aggregate.py"
+
+
+def fdfl_table(table, part="table"):
+    """One output of the aggregation of ``table`` (``table``, ``trials``, ``groups``, ``history``, ...)."""
+    return getattr(rules.fdfl_aggregate.output, part).format(table=table)
+
+
+rule fdfl_aggregate_index:
+    input:
+        [fdfl_table(t) for t in FDFL.run_tables],
+    output:
+        "results/fdfl/tables/index.csv",
+    log:
+        "logs/fdfl_aggregate_index.log",
+    params:
+        tables=FDFL.run_tables,
+    localrule: True
+    conda:
+        ENV
+    script:
+        "../scripts/fdfl_aggregate_index.py"
+
+
+def fdfl_scorecard_inputs(wildcards):
+    """The tables and measurements the scorecard judges (the layer table only when it is built)."""
+    inputs = {
+        "paper": "workflow/paper/fdfl.yaml",
+        "provenance": OBERMEYER_PATIENTS.provenance,
+        "table": fdfl_table(FDFL_PAPER_TABLE),
+        "trials": fdfl_table(FDFL_PAPER_TABLE, "trials"),
+        "illustrative": rules.fdfl_job_illustrative.output.table1,
+        "dbb": rules.fdfl_job_timing.output.dbb,
+    }
+    if FDFL_LAYER_TABLE in FDFL.run_tables:
+        inputs["layer"] = fdfl_table(FDFL_LAYER_TABLE, "trials")
+    return inputs
 
 
 rule fdfl_scorecard:
@@ -113,8 +203,8 @@ rule fdfl_scorecard:
     log:
         "logs/fdfl_scorecard.log",
     params:
-        scorecard=config["fdfl"]["scorecard"],
-        methods=config["fdfl"]["methods"],
+        scorecard=FDFL_CFG["scorecard"],
+        methods=FDFL_CFG["methods"],
     localrule: True
     conda:
         ENV
@@ -122,24 +212,55 @@ rule fdfl_scorecard:
         "../scripts/fdfl_scorecard.py"
 
 
-rule fdfl_benchmark_table:
+rule fdfl_benchmarks:
     input:
         paper="workflow/paper/fdfl.yaml",
-        trials=f"results/fdfl/tables/{FDFL_PAPER_TABLE}_trials.csv",
-        jobs=fdfl_paper_table_benchmarks(),
-        decision="results/fdfl/benchmarks/decision_timing.csv",
+        trials=fdfl_table(FDFL_PAPER_TABLE, "trials"),
+        jobs=expand(rules.fdfl_job.benchmark, method=FDFL.tables.get(FDFL_PAPER_TABLE, []), trial=FDFL.trials),
+        decision=rules.fdfl_job_timing.output.timing,
     output:
         csv="results/benchmarks/fdfl.csv",
         md="results/benchmarks/fdfl.md",
     log:
-        "logs/fdfl_benchmark_table.log",
+        "logs/fdfl_benchmarks.log",
     params:
-        targets=config["fdfl"]["benchmark"]["targets"],
-        methods=config["fdfl"]["methods"],
-        solver=config["fdfl"]["decision"]["solver"],
+        targets=FDFL_CFG["benchmark"]["targets"],
+        methods=FDFL_CFG["methods"],
+        solver=FDFL_CFG["decision"]["solver"],
         cores=total_cores,
     localrule: True
     conda:
         ENV
     script:
-        "../scripts/fdfl_benchmark_table.py"
+        "../scripts/fdfl_benchmarks.py"
+
+
+# ------------------------------------------------------------------ figures and registration
+FDFL_TARGETS = list(rules.fdfl_prepare_table.output) + list(rules.fdfl_prepare_trials.output)
+FDFL_TARGETS += expand(list(rules.fdfl_aggregate.output), table=FDFL.run_tables)
+FDFL_TARGETS += [rules.fdfl_job_illustrative.output.table1, *rules.fdfl_job_timing.output]
+FDFL_TARGETS.append(register_notebook(
+    "data", "overview", summary=rules.fdfl_prepare_table.output.summary,
+    checks=rules.check_obermeyer_patients.output[0]))
+if FDFL_PAPER_TABLE in FDFL.run_tables:
+    FDFL_TARGETS += list(rules.fdfl_scorecard.output) + list(rules.fdfl_benchmarks.output)
+    FDFL_TARGETS += [
+        register_notebook("fdfl", "table2", table=fdfl_table(FDFL_PAPER_TABLE),
+                          scorecard=rules.fdfl_scorecard.output.csv,
+                          tables_index=rules.fdfl_aggregate_index.output[0]),
+        register_notebook("fdfl", "learning_curves", history=fdfl_table(FDFL_PAPER_TABLE, "history"),
+                          table=fdfl_table(FDFL_PAPER_TABLE)),
+        register_notebook("fdfl", "group_errors", groups=fdfl_table(FDFL_PAPER_TABLE, "groups"),
+                          table=fdfl_table(FDFL_PAPER_TABLE)),
+        register_notebook("fdfl", "illustrative", **dict(rules.fdfl_job_illustrative.output.items())),
+        register_notebook("fdfl", "timing", decision_timing=rules.fdfl_job_timing.output.timing,
+                          benchmarks=rules.fdfl_benchmarks.output.csv, dbb=rules.fdfl_job_timing.output.dbb,
+                          table=fdfl_table(FDFL_PAPER_TABLE)),
+    ]
+
+register_study(
+    "fdfl",
+    targets=FDFL_TARGETS,
+    scorecard=rules.fdfl_scorecard.output.csv if FDFL_PAPER_TABLE in FDFL.run_tables else None,
+    benchmarks=rules.fdfl_benchmarks.output.csv if FDFL_PAPER_TABLE in FDFL.run_tables else None,
+)

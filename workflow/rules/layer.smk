@@ -1,22 +1,105 @@
-# Fairness-layer study (issue 5): the F-Layer, online primal-dual inference and the baselines on
-# the 32-dataset synthetic design, SBA loans and the employee wage audit; the exact-vs-cvxpylayers
-# benchmark; tables, figures and scorecard. Helpers and settings: the fairness-layer section of
-# workflow/rules/common.smk; config: `layer` (workflow/schemas/layer.schema.yaml).
-# One job per (dataset, setting, method, seed) writes one JSON, so a killed run resumes per job;
-# the Penalty baseline fits its whole lambda grid inside its one job (validation selection).
+# Fairness-layer study (Troxell, Montufar & Roemer): the F-Layer, online primal-dual inference and the
+# baselines on the 32-dataset synthetic design, SBA loans and the employee wage audit; the exact-vs-
+# cvxpylayers timing. Stages: layer_prepare -> layer_job -> layer_aggregate -> layer_scorecard ->
+# layer_benchmarks -> figures. Settings: fairopt.studies.layer.settings (schema and presets in
+# src/fairopt/studies/layer/). One job per (dataset, setting, method, seed) writes one JSON, so a killed
+# run resumes per job; the Penalty baseline fits its whole lambda grid inside its one job.
+from fairopt.studies.layer.methods import METHODS as LAYER_METHODS
+from fairopt.studies.layer.prepare import PARTS as LAYER_PARTS
+from fairopt.studies.layer.settings import job_section as layer_job_section
+from fairopt.studies.layer.settings import load_settings as layer_load_settings
+from fairopt.studies.layer.settings import parse_setting_name as layer_parse_setting_name
+from fairopt.studies.layer.settings import synthetic_settings as layer_synthetic_settings
+
+LAYER = study_settings("layer", layer_load_settings)
+LAYER_SETTINGS = layer_synthetic_settings(LAYER)
+LAYER_RAW = {"sba": raw_path("sba_loans", "SBAcase.11.13.17.csv"),
+             "employee": raw_path("employee_performance", "Employee_Performance.xls")}
 
 
-rule layer_synthetic_job:
+def layer_runtime(experiment):
+    """`runtime` resource (minutes) of an experiment's jobs: one fit, x grid size for Penalty."""
+    section = LAYER[experiment]
+    return lambda w: section["resources"]["runtime"] * (len(section["penalty_lambdas"]) if w.method == "penalty" else 1)
+
+
+rule layer_prepare_synthetic:
     output:
-        "results/layer/synthetic/{layer_setting}/{layer_method}/syn{syn}-seed{layer_seed}.json",
+        **{part: f"results/layer/prepared/synthetic/syn{{syn}}-seed{{seed}}/{part}.npz" for part in LAYER_PARTS},
     log:
-        "logs/layer_synthetic_job/{layer_setting}/{layer_method}/syn{syn}-seed{layer_seed}.log",
-    benchmark:
-        "benchmarks/layer_synthetic_job/{layer_setting}/{layer_method}/syn{syn}-seed{layer_seed}.tsv"
+        "logs/layer_prepare_synthetic/syn{syn}-seed{seed}.log",
     params:
         experiment="synthetic",
-        section=layer_job_section("synthetic"),
-        batches=layer_setting_batches,
+        source=lambda w: int(w.syn),
+        seed=lambda w: int(w.seed),
+        section={k: LAYER["synthetic"][k] for k in ("n_rows", "n_features", "split")},
+    wildcard_constraints:
+        syn=r"\d\d",
+        seed=r"\d+",
+    resources:
+        mem_mb=LAYER["synthetic"]["resources"]["mem_mb"],
+    conda:
+        ENV
+    script:
+        "../scripts/layer_prepare.py"
+
+
+rule layer_prepare_sba:
+    input:
+        LAYER_RAW["sba"],
+    output:
+        **{part: f"results/layer/prepared/sba/seed-{{seed}}/{part}.npz" for part in LAYER_PARTS},
+    log:
+        "logs/layer_prepare_sba/seed-{seed}.log",
+    params:
+        experiment="sba",
+        source=LAYER_RAW["sba"],
+        seed=lambda w: int(w.seed),
+        section={"split": LAYER["sba"]["split"]},
+    wildcard_constraints:
+        seed=r"\d+",
+    conda:
+        ENV
+    script:
+        "../scripts/layer_prepare.py"
+
+
+rule layer_prepare_employee:
+    input:
+        LAYER_RAW["employee"],
+    output:
+        **{part: f"results/layer/prepared/employee/{part}.npz" for part in LAYER_PARTS},
+    log:
+        "logs/layer_prepare_employee.log",
+    params:
+        experiment="employee",
+        source=LAYER_RAW["employee"],
+        seed=0,
+        section={},
+    conda:
+        ENV
+    script:
+        "../scripts/layer_prepare.py"
+
+
+rule layer_job_synthetic:
+    input:
+        **dict(rules.layer_prepare_synthetic.output.items()),
+    output:
+        "results/layer/synthetic/{setting}/{method}/syn{syn}-seed{seed}.json",
+    log:
+        "logs/layer_job_synthetic/{setting}/{method}/syn{syn}-seed{seed}.log",
+    benchmark:
+        "benchmarks/layer_job_synthetic/{setting}/{method}/syn{syn}-seed{seed}.tsv"
+    params:
+        experiment="synthetic",
+        section=layer_job_section(LAYER, "synthetic"),
+        setting=lambda w: list(layer_parse_setting_name(w.setting)),
+    wildcard_constraints:
+        method="|".join(LAYER_METHODS),
+        setting=r"b\d+-i\d+",
+        syn=r"\d\d",
+        seed=r"\d+",
     threads: config["threads"]
     resources:
         mem_mb=LAYER["synthetic"]["resources"]["mem_mb"],
@@ -27,18 +110,22 @@ rule layer_synthetic_job:
         "../scripts/layer_job.py"
 
 
-rule layer_sba_job:
+rule layer_job_sba:
     input:
-        raw_path("sba_loans", "SBAcase.11.13.17.csv"),
+        **dict(rules.layer_prepare_sba.output.items()),
     output:
-        "results/layer/sba/{layer_method}/seed-{layer_seed}.json",
+        "results/layer/sba/{method}/seed-{seed}.json",
     log:
-        "logs/layer_sba_job/{layer_method}/seed-{layer_seed}.log",
+        "logs/layer_job_sba/{method}/seed-{seed}.log",
     benchmark:
-        "benchmarks/layer_sba_job/{layer_method}/seed-{layer_seed}.tsv"
+        "benchmarks/layer_job_sba/{method}/seed-{seed}.tsv"
     params:
         experiment="sba",
-        section=layer_job_section("sba"),
+        section=layer_job_section(LAYER, "sba"),
+        setting=None,
+    wildcard_constraints:
+        method="|".join(LAYER_METHODS),
+        seed=r"\d+",
     threads: config["threads"]
     resources:
         mem_mb=LAYER["sba"]["resources"]["mem_mb"],
@@ -49,18 +136,22 @@ rule layer_sba_job:
         "../scripts/layer_job.py"
 
 
-rule layer_employee_job:
+rule layer_job_employee:
     input:
-        raw_path("employee_performance", "Employee_Performance.xls"),
+        **dict(rules.layer_prepare_employee.output.items()),
     output:
-        "results/layer/employee/{layer_method}/seed-{layer_seed}.json",
+        "results/layer/employee/{method}/seed-{seed}.json",
     log:
-        "logs/layer_employee_job/{layer_method}/seed-{layer_seed}.log",
+        "logs/layer_job_employee/{method}/seed-{seed}.log",
     benchmark:
-        "benchmarks/layer_employee_job/{layer_method}/seed-{layer_seed}.tsv"
+        "benchmarks/layer_job_employee/{method}/seed-{seed}.tsv"
     params:
         experiment="employee",
-        section=layer_job_section("employee"),
+        section=layer_job_section(LAYER, "employee"),
+        setting=None,
+    wildcard_constraints:
+        method="|".join(LAYER_METHODS),
+        seed=r"\d+",
     threads: config["threads"]
     resources:
         mem_mb=LAYER["employee"]["resources"]["mem_mb"],
@@ -71,15 +162,15 @@ rule layer_employee_job:
         "../scripts/layer_job.py"
 
 
-rule layer_benchmark:
+rule layer_job_timing:
     output:
         "results/layer/benchmark/timing.csv",
     log:
-        "logs/layer_benchmark.log",
+        "logs/layer_job_timing.log",
     benchmark:
-        "benchmarks/layer_benchmark.tsv"
+        "benchmarks/layer_job_timing.tsv"
     params:
-        bench=layer_benchmark_params(),
+        bench={k: v for k, v in LAYER["benchmark"].items() if k != "resources"},
     threads: config["threads"]
     resources:
         mem_mb=LAYER["benchmark"]["resources"]["mem_mb"],
@@ -87,12 +178,16 @@ rule layer_benchmark:
     conda:
         ENV
     script:
-        "../scripts/layer_benchmark.py"
+        "../scripts/layer_job_timing.py"
+
+
+LAYER_SYN, LAYER_SBA, LAYER_EMP = LAYER["synthetic"], LAYER["sba"], LAYER["employee"]
 
 
 rule layer_aggregate_synthetic:
     input:
-        layer_synthetic_jobs,
+        expand(rules.layer_job_synthetic.output[0], setting=LAYER_SETTINGS, method=LAYER_SYN["methods"],
+               syn=[f"{i:02d}" for i in LAYER_SYN["datasets"]], seed=LAYER_SYN["seeds"]),
     output:
         runs="results/layer/tables/synthetic_runs.csv",
         summary=report(
@@ -104,8 +199,8 @@ rule layer_aggregate_synthetic:
     log:
         "logs/layer_aggregate_synthetic.log",
     params:
-        slack=LAYER["synthetic"]["infeasible_slack"],
-        methods=LAYER["synthetic"]["methods"],
+        slack=LAYER_SYN["infeasible_slack"],
+        methods=LAYER_SYN["methods"],
         settings=LAYER_SETTINGS,
     resources:
         mem_mb=2000,
@@ -118,7 +213,7 @@ rule layer_aggregate_synthetic:
 
 rule layer_aggregate_sba:
     input:
-        layer_sba_jobs,
+        expand(rules.layer_job_sba.output[0], method=LAYER_SBA["methods"], seed=range(LAYER_SBA["split_seeds"])),
     output:
         runs="results/layer/tables/sba_runs.csv",
         summary=report(
@@ -129,8 +224,8 @@ rule layer_aggregate_sba:
     log:
         "logs/layer_aggregate_sba.log",
     params:
-        slack=LAYER["sba"]["infeasible_slack"],
-        methods=LAYER["sba"]["methods"],
+        slack=LAYER_SBA["infeasible_slack"],
+        methods=LAYER_SBA["methods"],
     resources:
         mem_mb=1000,
         runtime=5,
@@ -142,7 +237,7 @@ rule layer_aggregate_sba:
 
 rule layer_aggregate_employee:
     input:
-        layer_employee_jobs,
+        expand(rules.layer_job_employee.output[0], method=LAYER_EMP["methods"], seed=LAYER_EMP["seeds"]),
     output:
         summary=report(
             "results/layer/tables/employee_summary.csv",
@@ -153,7 +248,7 @@ rule layer_aggregate_employee:
     log:
         "logs/layer_aggregate_employee.log",
     params:
-        methods=LAYER["employee"]["methods"],
+        methods=LAYER_EMP["methods"],
     resources:
         mem_mb=1000,
         runtime=5,
@@ -166,10 +261,10 @@ rule layer_aggregate_employee:
 rule layer_scorecard:
     input:
         paper="workflow/paper/layer.yaml",
-        synthetic="results/layer/tables/synthetic_summary.csv",
-        sba="results/layer/tables/sba_summary.csv",
-        sba_runs="results/layer/tables/sba_runs.csv",
-        employee="results/layer/tables/employee_summary.csv",
+        synthetic=rules.layer_aggregate_synthetic.output.summary,
+        sba=rules.layer_aggregate_sba.output.summary,
+        sba_runs=rules.layer_aggregate_sba.output.runs,
+        employee=rules.layer_aggregate_employee.output.summary,
     output:
         csv=report(
             "results/scorecard/layer.csv",
@@ -181,7 +276,6 @@ rule layer_scorecard:
         "logs/layer_scorecard.log",
     params:
         settings=LAYER,
-        paper_settings=LAYER_PAPER,
     resources:
         mem_mb=1000,
         runtime=5,
@@ -191,10 +285,10 @@ rule layer_scorecard:
         "../scripts/layer_scorecard.py"
 
 
-rule layer_benchmark_table:
+rule layer_benchmarks:
     input:
-        timing="results/layer/benchmark/timing.csv",
-        synthetic="results/layer/tables/synthetic_summary.csv",
+        timing=rules.layer_job_timing.output[0],
+        synthetic=rules.layer_aggregate_synthetic.output.summary,
     output:
         csv=report(
             "results/benchmarks/layer.csv",
@@ -203,7 +297,7 @@ rule layer_benchmark_table:
         ),
         md="results/benchmarks/layer.md",
     log:
-        "logs/layer_benchmark_table.log",
+        "logs/layer_benchmarks.log",
     params:
         target_batch_size=LAYER["benchmark"]["target_batch_size"],
         target_speedup=LAYER["benchmark"]["target_speedup"],
@@ -214,4 +308,26 @@ rule layer_benchmark_table:
     conda:
         ENV
     script:
-        "../scripts/layer_benchmark_table.py"
+        "../scripts/layer_benchmarks.py"
+
+
+register_study(
+    "layer",
+    targets=[
+        *rules.layer_aggregate_synthetic.output,
+        *rules.layer_aggregate_sba.output,
+        *rules.layer_aggregate_employee.output,
+        *rules.layer_scorecard.output,
+        *rules.layer_benchmarks.output,
+        register_notebook("layer", "synthetic", summary=rules.layer_aggregate_synthetic.output.summary,
+                          instances=rules.layer_aggregate_synthetic.output.instances,
+                          runs=rules.layer_aggregate_synthetic.output.runs),
+        register_notebook("layer", "applications", sba_summary=rules.layer_aggregate_sba.output.summary,
+                          sba_runs=rules.layer_aggregate_sba.output.runs,
+                          employee_summary=rules.layer_aggregate_employee.output.summary,
+                          employee_groups=rules.layer_aggregate_employee.output.groups,
+                          timing=rules.layer_job_timing.output[0]),
+    ],
+    scorecard=rules.layer_scorecard.output.csv,
+    benchmarks=rules.layer_benchmarks.output.csv,
+)

@@ -2,9 +2,9 @@
 import pandas as pd
 
 from fairopt.data.obermeyer_standin import calibration_report
-from fairopt.io import write_csv
-from fairopt.provenance import read_provenance
-from fairopt.runlog import logged
+from fairopt.core.io import write_csv
+from fairopt.data.provenance import read_provenance
+from fairopt.core.runlog import logged
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 

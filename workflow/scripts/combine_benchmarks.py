@@ -1,8 +1,8 @@
 """Rule combine_benchmarks: the studies' benchmark tables in one table (CSV and Markdown)."""
 import pandas as pd
 
-from fairopt.benchmark_table import write_benchmark_table
-from fairopt.runlog import logged
+from fairopt.report.benchmark_table import write_benchmark_table
+from fairopt.core.runlog import logged
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 

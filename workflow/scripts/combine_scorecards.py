@@ -1,8 +1,8 @@
 """Rule combine_scorecards: the studies' scorecards in one table and one Markdown report."""
 import pandas as pd
 
-from fairopt.runlog import logged
-from fairopt.scorecard import combine_scorecards
+from fairopt.core.runlog import logged
+from fairopt.report.scorecard import combine_scorecards
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 

@@ -1,9 +1,9 @@
 """Rule fairreg_aggregate_real: trade-off points, the RMSE-increase reduction vs Agarwal, training times."""
 import pandas as pd
 
-from fairopt.fairreg.tables import markdown_table, rmse_reduction, tradeoff_table, training_time_table
-from fairopt.io import read_json, write_csv, write_text
-from fairopt.runlog import logged
+from fairopt.studies.fairreg.tables import markdown_table, rmse_reduction, tradeoff_table, training_time_table
+from fairopt.core.io import read_json, write_csv, write_text
+from fairopt.core.runlog import logged
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 

@@ -1,9 +1,9 @@
 """Rule fairreg_aggregate_synthetic: the per-job rows into the slides' two tables (CSV + Markdown)."""
 import pandas as pd
 
-from fairopt.fairreg.tables import formulation_table, gaps_table, instance_summaries, markdown_table
-from fairopt.io import read_json, write_csv, write_text
-from fairopt.runlog import logged
+from fairopt.studies.fairreg.tables import formulation_table, gaps_table, instance_summaries, markdown_table
+from fairopt.core.io import read_json, write_csv, write_text
+from fairopt.core.runlog import logged
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 

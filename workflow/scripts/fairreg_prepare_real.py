@@ -1,7 +1,7 @@
 """Rule fairreg_prepare_real: the benchmark preparation, subsample and group-stratified 50/50 split."""
-from fairopt.fairreg.realdata import prepare_real
-from fairopt.io import write_csv, write_json
-from fairopt.runlog import logged
+from fairopt.studies.fairreg.prepare import prepare_real
+from fairopt.core.io import write_csv, write_json
+from fairopt.core.runlog import logged
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 

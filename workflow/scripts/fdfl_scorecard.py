@@ -1,18 +1,17 @@
-"""Rule fdfl_scorecard: paper vs reproduction for every Table 2 cell and claim (fairopt.fdfl.scorecard)."""
+"""Rule fdfl_scorecard: paper vs reproduction for every Table 2 cell and claim (fairopt.studies.fdfl.scorecard)."""
 import pandas as pd
-import yaml
 
-from fairopt.fdfl.scorecard import ScorecardInputs, build_scorecard
-from fairopt.io import read_json
-from fairopt.provenance import read_provenance
-from fairopt.runlog import logged
-from fairopt.scorecard import write_scorecard
+from fairopt.studies.fdfl.scorecard import ScorecardInputs, build_scorecard
+from fairopt.core.io import read_json
+from fairopt.data.provenance import read_provenance
+from fairopt.core.runlog import logged
+from fairopt.studies.common import load_paper
+from fairopt.report.scorecard import write_scorecard
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 
 with logged(smk.log[0]) as log:
-    with open(smk.input.paper, encoding="utf-8") as fh:
-        paper = yaml.safe_load(fh)
+    paper = load_paper(smk.input.paper, ("table2",))
     provenance = read_provenance(smk.input.provenance)
     inputs = ScorecardInputs(
         paper=paper, table=pd.read_csv(smk.input.table), trials=pd.read_csv(smk.input.trials),

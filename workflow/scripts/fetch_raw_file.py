@@ -1,6 +1,6 @@
 """Rule fetch_raw_file: place a checksum-verified raw file under resources/raw/<dataset>/."""
 from fairopt.data.raw import fetch_raw_file, raw_file
-from fairopt.runlog import logged
+from fairopt.core.runlog import logged
 
 with logged(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)
     entry = raw_file(snakemake.wildcards.dataset, snakemake.wildcards.filename)  # noqa: F821

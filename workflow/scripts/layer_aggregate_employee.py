@@ -1,7 +1,7 @@
 """Rule layer_aggregate_employee: the employee audit records -> summary and per-group tables."""
-from fairopt.io import write_csv
-from fairopt.layer.aggregate import employee_tables, load_records
-from fairopt.runlog import logged
+from fairopt.core.io import write_csv
+from fairopt.studies.layer.tables import employee_tables, load_records
+from fairopt.core.runlog import logged
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 

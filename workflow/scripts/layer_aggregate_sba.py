@@ -1,7 +1,7 @@
 """Rule layer_aggregate_sba: the SBA job records -> runs and AUC/AP summary tables."""
-from fairopt.io import write_csv
-from fairopt.layer.aggregate import load_records, sba_runs, sba_table
-from fairopt.runlog import logged
+from fairopt.core.io import write_csv
+from fairopt.studies.layer.tables import load_records, sba_runs, sba_table
+from fairopt.core.runlog import logged
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 

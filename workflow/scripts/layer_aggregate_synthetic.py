@@ -1,7 +1,7 @@
 """Rule layer_aggregate_synthetic: the synthetic job records -> runs, summary and per-dataset tables."""
-from fairopt.io import write_csv
-from fairopt.layer.aggregate import load_records, synthetic_runs, synthetic_tables
-from fairopt.runlog import logged
+from fairopt.core.io import write_csv
+from fairopt.studies.layer.tables import load_records, synthetic_runs, synthetic_tables
+from fairopt.core.runlog import logged
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 

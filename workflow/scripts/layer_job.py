@@ -1,17 +1,16 @@
-"""Rules layer_synthetic_job, layer_sba_job, layer_employee_job: one experiment job -> one JSON record."""
+"""Rules layer_job_synthetic, layer_job_sba, layer_job_employee: one experiment job -> one JSON record."""
 import torch
 
-from fairopt.io import write_json
-from fairopt.layer.experiment import run_job
-from fairopt.runlog import logged
+from fairopt.core.io import write_json
+from fairopt.core.runlog import logged
+from fairopt.studies.layer.job import run_job
+from fairopt.studies.layer.prepare import PARTS, read_parts
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 
 with logged(smk.log[0]) as log:
     torch.set_num_threads(smk.threads)
-    wc = smk.wildcards
-    record = run_job(smk.params.experiment, smk.params.section, method=wc.layer_method, seed=int(wc.layer_seed),
-                     path=smk.input[0] if len(smk.input) else None,
-                     index=int(wc.syn) if "syn" in wc.keys() else None, setting=smk.params.get("batches"),
-                     log=log.info)
+    parts = read_parts({part: getattr(smk.input, part) for part in PARTS})
+    record = run_job(smk.params.experiment, parts, smk.params.section, method=smk.wildcards.method,
+                     seed=int(smk.wildcards.seed), setting=smk.params.setting, log=log.info)
     write_json(smk.output[0], record)

@@ -11,10 +11,10 @@ import pandas as pd
 from fairopt.data.obermeyer_schema import parse_data_dictionary, validate_patients
 from fairopt.data.obermeyer_standin import generate_standin
 from fairopt.data.raw import fetch_raw_file, raw_file
-from fairopt.errors import DataError
-from fairopt.io import atomic_path, git_blob_sha1, sha256_file, write_csv
-from fairopt.provenance import Provenance
-from fairopt.runlog import logged
+from fairopt.core.errors import DataError
+from fairopt.core.io import atomic_path, git_blob_sha1, sha256_file, write_csv
+from fairopt.data.provenance import Provenance
+from fairopt.core.runlog import logged
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 

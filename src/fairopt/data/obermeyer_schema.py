@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fairopt.errors import DataError
+from fairopt.core.errors import DataError
 
 __all__ = [
     "Column",

@@ -106,11 +106,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, ndtri
 
-from fairopt.data.fdfl_table import risk_percentile
+from fairopt.studies.fdfl.prepare import risk_percentile
 from fairopt.data.obermeyer_schema import (NULLABLE_COLUMNS, OUTCOME_COLUMNS, PatientSchema, canonical_columns,
                                            feature_columns, parse_data_dictionary)
-from fairopt.errors import ConfigError, DataError
-from fairopt.splits import trial_split
+from fairopt.core.errors import ConfigError, DataError
+from fairopt.core.splits import trial_split
 
 __all__ = [
     "generate_standin",
@@ -786,7 +786,7 @@ def gbm_holdout_r2(frame: pd.DataFrame, *, seed: int = R2_SEED) -> float:
     """Held-out R^2 of ``HistGradientBoostingRegressor`` (defaults) predicting ``risk_score_t``.
 
     Features: the 149 year t-1 predictors (:func:`feature_columns`); split 75/25 with
-    :func:`fairopt.splits.trial_split` (``random_state=seed``); model ``random_state=seed``, run
+    :func:`fairopt.core.splits.trial_split` (``random_state=seed``); model ``random_state=seed``, run
     on one OpenMP thread (about 3 s on 48,784 rows).
     """
     from sklearn.ensemble import HistGradientBoostingRegressor

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import yaml
 
-from fairopt.errors import ChecksumError, ConfigError, DataError
-from fairopt.io import atomic_path, git_blob_sha1, sha256_file
+from fairopt.core.errors import ChecksumError, ConfigError, DataError
+from fairopt.core.io import atomic_path, git_blob_sha1, sha256_file
 
 __all__ = ["RawFile", "registry", "raw_file", "required_files", "verify", "fetch_raw_file", "download_bytes"]
 

@@ -1,0 +1,196 @@
+"""Solver selection and status checking for every cvxpy problem in fairopt.
+
+The solver is a config value. Defaults are open solvers: Clarabel for conic (LP/QP/SOCP/exp-cone)
+problems and SCIP for mixed-integer ones. MOSEK (or Gurobi) is used only when asked for, and then
+only if it is installed and licensed; otherwise :class:`~fairopt.core.errors.SolverError` says so
+before any work.
+
+:func:`solve` is the one place that calls ``problem.solve``. It reads the status: an
+``optimal_inaccurate``, infeasible, unbounded or failed solve raises ``SolverError``; the only
+non-optimal outcome that is returned is a mixed-integer solve stopped by its time limit with an
+incumbent, and it is *recorded* as ``status="time_limit"`` together with the best bound and gap.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import cvxpy as cp
+
+from fairopt.core.errors import ConfigError, SolverError
+
+__all__ = [
+    "SolveRecord",
+    "CONIC_SOLVERS",
+    "MIXED_INTEGER_SOLVERS",
+    "resolve_solver",
+    "mosek_licensed",
+    "solve",
+]
+
+#: config name -> cvxpy solver name, for continuous conic problems
+CONIC_SOLVERS = {"clarabel": "CLARABEL", "scs": "SCS", "mosek": "MOSEK", "gurobi": "GUROBI"}
+#: config name -> cvxpy solver name, for mixed-integer problems
+MIXED_INTEGER_SOLVERS = {"scip": "SCIP", "mosek": "MOSEK", "gurobi": "GUROBI"}
+
+
+@dataclass
+class SolveRecord:
+    """What a solve returned, as recorded in result files.
+
+    Attributes:
+        solver: cvxpy solver name used.
+        status: ``"optimal"`` or ``"time_limit"`` (mixed-integer only, with an incumbent).
+        objective: Objective value of the returned point.
+        best_bound: Best proven bound (mixed-integer), else the objective.
+        gap: Relative gap ``|objective - bound| / max(|objective|, 1e-10)`` (0 when optimal).
+        nodes: Branch-and-bound nodes (mixed-integer; ``None`` when the solver does not say).
+        seconds: Wall-clock seconds of ``problem.solve``.
+        solver_status: The solver's own status string.
+    """
+
+    solver: str
+    status: str
+    objective: float
+    best_bound: float
+    gap: float
+    nodes: int | None
+    seconds: float
+    solver_status: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@functools.lru_cache(maxsize=None)
+def mosek_licensed() -> bool:
+    """Return True when MOSEK is importable and a licence can be checked out."""
+    try:
+        import mosek  # noqa: F401
+    except ImportError:
+        return False
+    try:
+        x = cp.Variable()
+        cp.Problem(cp.Minimize(x), [x >= 1]).solve(solver="MOSEK")
+        return True
+    except Exception:  # licence errors surface as generic solver errors
+        return False
+
+
+def resolve_solver(name: str, *, mixed_integer: bool = False, key: str = "solver") -> str:
+    """Map a config solver name to an installed (and licensed) cvxpy solver.
+
+    Args:
+        name: Config value, e.g. ``"clarabel"``, ``"scip"``, ``"mosek"`` (case-insensitive).
+        mixed_integer: Whether the problem has integer variables.
+        key: Config key the value came from (for the error message).
+
+    Returns:
+        The cvxpy solver name.
+
+    Raises:
+        ConfigError: Unknown solver name for this problem class.
+        SolverError: Solver not installed or not licensed.
+    """
+    table = MIXED_INTEGER_SOLVERS if mixed_integer else CONIC_SOLVERS
+    lname = str(name).lower()
+    if lname not in table:
+        kind = "mixed-integer" if mixed_integer else "conic"
+        raise ConfigError(f"config key {key}: unknown {kind} solver {name!r}; expected one of {sorted(table)}")
+    solver = table[lname]
+    if solver not in cp.installed_solvers():
+        extra = " (pip install 'fairopt[mosek]' and a licence file)" if solver == "MOSEK" else ""
+        raise SolverError(f"config key {key}: solver {name!r} is not installed{extra}")
+    if solver == "MOSEK" and not mosek_licensed():
+        raise SolverError(f"config key {key}: MOSEK is installed but no licence was found (set MOSEKLM_LICENSE_FILE)")
+    return solver
+
+
+def _time_limit_options(solver: str, time_limit: float | None) -> dict[str, Any]:
+    if time_limit is None:
+        return {}
+    if solver == "SCIP":
+        return {"scip_params": {"limits/time": float(time_limit)}}
+    if solver == "MOSEK":
+        return {"mosek_params": {"MSK_DPAR_MIO_MAX_TIME": float(time_limit),
+                                 "MSK_DPAR_OPTIMIZER_MAX_TIME": float(time_limit)}}
+    if solver == "GUROBI":
+        return {"TimeLimit": float(time_limit)}
+    if solver == "CLARABEL":
+        return {"time_limit": float(time_limit)}
+    if solver == "SCS":
+        return {"time_limit_secs": float(time_limit)}
+    return {}
+
+
+def _mip_stats(problem: cp.Problem, solver: str) -> tuple[float | None, int | None, str]:
+    """Best bound, node count and raw status of a mixed-integer solve, where the solver exposes them."""
+    stats = problem.solver_stats
+    extra = getattr(stats, "extra_stats", None)
+    if solver == "SCIP" and isinstance(extra, dict) and "model" in extra:
+        model = extra["model"]
+        # SCIP minimises cvxpy's internal objective sign * f - offset; map its dual bound back to
+        # the user's objective through the incumbent (primal bound), which is the returned point.
+        sign = -1.0 if isinstance(problem.objective, cp.Maximize) else 1.0
+        bound = None
+        if model.getNSols() > 0 and problem.value is not None and math.isfinite(problem.value):
+            offset = sign * float(problem.value) - float(model.getPrimalbound())
+            bound = sign * (float(model.getDualbound()) + offset)
+        return bound, int(model.getNNodes()), str(model.getStatus())
+    if solver == "GUROBI" and extra is not None:
+        try:
+            return float(extra.ObjBound), int(extra.NodeCount), str(extra.Status)
+        except AttributeError:
+            pass
+    return None, getattr(stats, "num_iters", None), str(problem.status)
+
+
+def solve(problem: cp.Problem, solver: str, *, time_limit: float | None = None,
+          verbose: bool = False, **options: Any) -> SolveRecord:
+    """Solve ``problem`` and check the outcome.
+
+    Args:
+        problem: The cvxpy problem.
+        solver: A cvxpy solver name, normally from :func:`resolve_solver`.
+        time_limit: Seconds; for mixed-integer problems a stop at the limit with an incumbent is
+            returned as ``status="time_limit"``.
+        verbose: Solver log to stdout.
+        **options: Extra solver options passed to ``problem.solve``.
+
+    Returns:
+        A :class:`SolveRecord`; variable values are set on the problem.
+
+    Raises:
+        SolverError: Failed, infeasible, unbounded or inaccurate solve (other than the recorded
+            mixed-integer time limit).
+    """
+    is_mip = problem.is_mixed_integer()
+    opts = {**_time_limit_options(solver, time_limit), **options}
+    start = time.perf_counter()
+    try:
+        problem.solve(solver=solver, verbose=verbose, **opts)
+    except cp.error.SolverError as exc:
+        raise SolverError(f"{solver} failed: {exc}") from exc
+    seconds = time.perf_counter() - start
+    status = problem.status
+    if is_mip:
+        bound, nodes, raw = _mip_stats(problem, solver)
+        hit_limit = raw.lower() in {"timelimit", "time_limit", "9"} or (
+            solver == "MOSEK" and status == cp.OPTIMAL_INACCURATE and time_limit is not None)
+        if status == cp.OPTIMAL or (status == cp.OPTIMAL_INACCURATE and hit_limit):
+            objective = float(problem.value)
+            if not math.isfinite(objective):
+                raise SolverError(f"{solver} returned no finite objective (status {raw})")
+            if bound is None or not math.isfinite(bound):
+                bound = objective if status == cp.OPTIMAL else float("nan")
+            gap = abs(objective - bound) / max(abs(objective), 1e-10)
+            rec_status = "optimal" if status == cp.OPTIMAL and not hit_limit else "time_limit"
+            return SolveRecord(solver, rec_status, objective, float(bound), float(gap), nodes,
+                               seconds, raw)
+        raise SolverError(f"{solver} did not solve the mixed-integer problem: status {status} ({raw})")
+    if status != cp.OPTIMAL:
+        raise SolverError(f"{solver} did not solve the problem to optimality: status {status}")
+    objective = float(problem.value)
+    return SolveRecord(solver, "optimal", objective, objective, 0.0,
+                       getattr(problem.solver_stats, "num_iters", None), seconds, status)

@@ -1,0 +1,179 @@
+"""The one training loop of fairopt.
+
+Every study (FDFL two-stage and decision-focused, fairness-layer networks, their penalty
+baselines) trains through :func:`fit`: a loss callback per batch, an optimizer and an optional
+learning-rate scheduler from config, optional validation with early stopping, and a per-epoch
+history with timings. Study modules only define their loss and their batches.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from fairopt.core.errors import ConfigError
+
+__all__ = ["OptimizerConfig", "SchedulerConfig", "TrainingResult", "make_optimizer", "make_scheduler", "fit"]
+
+
+@dataclass
+class OptimizerConfig:
+    """Optimizer settings (config section ``optimizer``)."""
+
+    name: str = "adam"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    momentum: float = 0.0
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> "OptimizerConfig":
+        return cls(**(d or {}))
+
+
+@dataclass
+class SchedulerConfig:
+    """Learning-rate scheduler (config section ``scheduler``): ``none`` or ``plateau``."""
+
+    name: str = "none"
+    factor: float = 0.5
+    patience: int = 10
+    min_lr: float = 0.0
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> "SchedulerConfig":
+        return cls(**(d or {}))
+
+
+@dataclass
+class TrainingResult:
+    """History and timings of one training run."""
+
+    history: list[dict[str, float]] = field(default_factory=list)
+    seconds: float = 0.0
+    epochs_run: int = 0
+    best_epoch: int | None = None
+    stopped_early: bool = False
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        return self.seconds / max(self.epochs_run, 1)
+
+
+def make_optimizer(params: Iterable[nn.Parameter], cfg: OptimizerConfig) -> torch.optim.Optimizer:
+    """Build the optimizer named in ``cfg`` (``adam``, ``adamw`` or ``sgd``)."""
+    name = cfg.name.lower()
+    if name == "adam":
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=cfg.lr, weight_decay=cfg.weight_decay, momentum=cfg.momentum)
+    raise ConfigError(f"config key optimizer.name: unknown optimizer {cfg.name!r}; expected adam, adamw or sgd")
+
+
+def make_scheduler(optimizer: torch.optim.Optimizer, cfg: SchedulerConfig):
+    """Build the scheduler named in ``cfg`` (``none`` -> ``None``; ``plateau`` -> ReduceLROnPlateau)."""
+    name = cfg.name.lower()
+    if name == "none":
+        return None
+    if name == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, mode="min", factor=cfg.factor, patience=cfg.patience, min_lr=cfg.min_lr)
+    raise ConfigError(f"config key scheduler.name: unknown scheduler {cfg.name!r}; expected none or plateau")
+
+
+def fit(model: nn.Module,
+        loss_fn: Callable[[nn.Module, Any], tuple[torch.Tensor, dict[str, float]]],
+        batches: Callable[[int], Iterable[Any]],
+        *,
+        epochs: int,
+        optimizer: OptimizerConfig,
+        scheduler: SchedulerConfig | None = None,
+        evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
+        monitor: str = "loss",
+        early_stopping_patience: int | None = None,
+        restore_best: bool = False,
+        parameters: Iterable[nn.Parameter] | None = None) -> TrainingResult:
+    """Train ``model`` by gradient steps on ``loss_fn`` over ``batches(epoch)``.
+
+    Args:
+        model: The network (put in train mode for steps, eval mode for ``evaluate``).
+        loss_fn: ``loss_fn(model, batch) -> (loss, logged)``; ``logged`` floats are averaged over
+            the epoch's batches into the history.
+        batches: ``batches(epoch)`` yields the epoch's batches (full batch: one item).
+        epochs: Maximum number of epochs.
+        optimizer: Optimizer settings.
+        scheduler: LR scheduler; ReduceLROnPlateau steps on ``monitor``.
+        evaluate: Optional ``evaluate(model) -> metrics`` after each epoch (no grad, eval mode);
+            its keys are added to the history (e.g. ``val_loss``).
+        monitor: History key used by the scheduler and early stopping (``loss`` = epoch mean
+            training loss).
+        early_stopping_patience: Stop after this many epochs without improvement of ``monitor``.
+        restore_best: Load the weights of the best ``monitor`` epoch at the end.
+        parameters: Parameters to optimise (default: ``model.parameters()``).
+
+    Returns:
+        A :class:`TrainingResult` whose ``history`` has one dict per epoch with ``epoch``,
+        ``loss``, the logged values, ``lr``, ``seconds`` and the ``evaluate`` metrics.
+
+    Raises:
+        FloatingPointError: A non-finite loss (the epoch and batch are named).
+    """
+    opt = make_optimizer(model.parameters() if parameters is None else parameters, optimizer)
+    sched = make_scheduler(opt, scheduler or SchedulerConfig())
+    result = TrainingResult()
+    best = math.inf
+    best_state = None
+    since_best = 0
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        t0 = time.perf_counter()
+        model.train()
+        sums: dict[str, float] = {}
+        n_batches = 0
+        for b, batch in enumerate(batches(epoch)):
+            opt.zero_grad(set_to_none=True)
+            loss, logged = loss_fn(model, batch)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(f"non-finite training loss at epoch {epoch}, batch {b}")
+            loss.backward()
+            opt.step()
+            sums["loss"] = sums.get("loss", 0.0) + float(loss.detach())
+            for k, v in logged.items():
+                sums[k] = sums.get(k, 0.0) + float(v)
+            n_batches += 1
+        record = {k: v / max(n_batches, 1) for k, v in sums.items()}
+        if evaluate is not None:
+            model.eval()
+            with torch.no_grad():
+                record.update({k: float(v) for k, v in evaluate(model).items()})
+        record["epoch"] = epoch
+        record["lr"] = float(opt.param_groups[0]["lr"])
+        record["seconds"] = time.perf_counter() - t0
+        if monitor not in record:
+            raise KeyError(f"monitor {monitor!r} not in history keys {sorted(record)}")
+        value = record[monitor]
+        if sched is not None:
+            sched.step(value)
+        result.history.append(record)
+        result.epochs_run = epoch + 1
+        if value < best - 1e-12:
+            best, since_best, result.best_epoch = value, 0, epoch
+            if restore_best:
+                best_state = copy.deepcopy(model.state_dict())
+        else:
+            since_best += 1
+            if early_stopping_patience is not None and since_best >= early_stopping_patience:
+                result.stopped_early = True
+                break
+    if restore_best and best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    result.seconds = time.perf_counter() - start
+    return result

@@ -1,0 +1,128 @@
+"""The one tabular reader of fairopt: read a table, require columns, parse numbers, encode categories.
+
+Every loader of :mod:`fairopt.data` reads its raw file through :func:`read_table` and checks it with
+:func:`require_columns` and :func:`numeric`, so a missing or malformed file, a missing column, a
+non-numeric or non-finite value or an empty table gives the same kind of one-line
+:class:`~fairopt.core.errors.DataError`: the file, the column, the first offending file lines
+(the header is line 1) and what was expected -- before any work is done.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fairopt.core.errors import DataError
+
+__all__ = ["read_table", "require_columns", "numeric", "numeric_frame", "binary", "levels", "one_hot",
+           "file_lines"]
+
+
+def file_lines(index: Iterable[Any]) -> list[int]:
+    """File line numbers (header = line 1) of up to five rows of a table read with a default index."""
+    return [int(i) + 2 for i in list(index)[:5]]
+
+
+def read_table(path: str | os.PathLike, what: str, *, csv: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Read a ``.csv``, ``.xls`` or ``.xlsx`` table; column names stripped of spaces and a BOM.
+
+    Args:
+        path: The file.
+        what: What the table is (for messages), e.g. ``"SBA loans"``.
+        csv: Keyword options of :func:`pandas.read_csv` (separator, missing-value markers...).
+
+    Raises:
+        DataError: Missing file, unsupported type, unreadable content, or no rows.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: {what} file not found")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".data", ".test", ".txt"):
+            frame = pd.read_csv(path, **dict(csv or {}))
+        elif suffix == ".xls":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # pandas' xlrd-engine deprecation notice
+                frame = pd.read_excel(path, engine="xlrd")
+        elif suffix == ".xlsx":
+            frame = pd.read_excel(path)
+        else:
+            raise DataError(f"{path}: unsupported {what} file type {suffix!r} (expected .csv/.xls/.xlsx)")
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 -- parser errors of every engine become one DataError
+        raise DataError(f"{path}: cannot read the {what} table ({type(exc).__name__}: {exc})") from exc
+    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    if frame.empty:
+        raise DataError(f"{path}: the {what} table has no rows")
+    return frame
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], source: str, *, expected: str = "") -> None:
+    """Raise a DataError naming the columns of ``columns`` that ``frame`` lacks."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        hint = f"; expected {expected}" if expected else f"; found {list(frame.columns)[:40]}"
+        raise DataError(f"{source}: missing column(s) {missing}{hint}")
+
+
+def numeric(frame: pd.DataFrame, column: str, source: str, *, allow_missing: bool = True) -> pd.Series:
+    """A column parsed as numbers (:func:`pandas.to_numeric`); missing values stay NaN when allowed.
+
+    Raises:
+        DataError: A non-numeric or non-finite entry (or a missing one when not allowed), naming the
+            column and the file lines.
+    """
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = values.isna() & frame[column].notna()
+    if not allow_missing:
+        bad = bad | frame[column].isna()
+    if bad.any():
+        rows = frame.index[bad.to_numpy()]
+        raise DataError(f"{source}: column {column!r} must be numeric; bad values at file lines {file_lines(rows)} "
+                        f"(e.g. {frame[column].loc[rows[0]]!r})")
+    infinite = np.isinf(values.to_numpy(dtype=float, na_value=np.nan))
+    if infinite.any():
+        raise DataError(f"{source}: column {column!r} has non-finite values at file lines "
+                        f"{file_lines(frame.index[infinite])}")
+    return values
+
+
+def numeric_frame(frame: pd.DataFrame, columns: Sequence[str], source: str) -> pd.DataFrame:
+    """Several columns through :func:`numeric`, as float64."""
+    return pd.DataFrame({col: numeric(frame, col, source).astype(float) for col in columns}, index=frame.index)
+
+
+def binary(values: pd.Series, positive: str, negative: str, column: str, source: str) -> np.ndarray:
+    """A two-valued text column as 0/1 floats (``positive`` -> 1).
+
+    Raises:
+        DataError: A value other than the two, naming the column and the file lines.
+    """
+    v = values.astype(str).str.strip()
+    bad = ~v.isin([positive, negative])
+    if bad.any():
+        raise DataError(f"{source}: column {column!r} has values other than {positive!r}/{negative!r} "
+                        f"at file lines {file_lines(values.index[bad.to_numpy()])}")
+    return (v == positive).to_numpy().astype(float)
+
+
+def levels(series: pd.Series) -> pd.Series:
+    """Category labels of a column: numeric codes as integers' text (``2001.0`` -> ``"2001"``), missing as ``"Missing"``."""
+    s = series.copy()
+    num = pd.to_numeric(s, errors="coerce")
+    if num.notna().sum() == s.notna().sum():
+        s = num.map(lambda v: "Missing" if pd.isna(v) else (str(int(v)) if float(v).is_integer() else str(v)))
+    return s.astype("string").fillna("Missing").str.strip()
+
+
+def one_hot(labels: pd.Series, name: str, fit_rows: np.ndarray, *, dtype: Any = np.float32) -> pd.DataFrame:
+    """One-hot columns ``<name>=<level>`` for the levels seen on ``fit_rows`` (sorted; unseen levels encode as zeros)."""
+    seen = sorted(labels.iloc[fit_rows].unique().tolist())
+    return pd.DataFrame({f"{name}={v}": (labels == v).to_numpy().astype(dtype) for v in seen})

@@ -1,0 +1,148 @@
+"""The benchmark table: measured speed and memory next to their targets.
+
+Performance targets (issue acceptance lists, the papers' reported times) are *measured* by
+workflow rules and benchmark scripts, never asserted in timed unit tests. Every study writes its
+measurements as rows of one schema to ``results/benchmarks/<study>.csv`` with
+:func:`write_benchmark_table`; the report stage concatenates them into
+``results/benchmarks/summary.{csv,md}``.
+
+A row says what was measured (``benchmark``, ``setting``, ``metric``, ``value``, ``unit``), what it
+is compared with (``reference`` -- a target or a paper's number -- and the ``comparison``:
+``ratio`` = value / reference, or a target relation ``<=`` / ``>=``), whether the target is met,
+and on what machine (``machine``: cores and CPU model, so timings are never compared across
+machines silently).
+"""
+from __future__ import annotations
+
+import math
+import os
+import platform
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from fairopt.core.io import write_csv, write_text
+
+__all__ = ["BenchmarkRow", "bench_row", "machine_label", "benchmark_frame", "write_benchmark_table",
+           "COMPARISONS"]
+
+#: ``<=``/``>=``: target relations (value must be at most / at least the reference);
+#: ``ratio``: informational value / reference (e.g. against a paper's time); ``none``: no reference.
+COMPARISONS = ("<=", ">=", "ratio", "none")
+
+
+@dataclass
+class BenchmarkRow:
+    """One measured quantity (see the module docstring)."""
+
+    study: str
+    benchmark: str
+    setting: str
+    metric: str
+    value: float
+    unit: str
+    reference: float | None = None
+    comparison: str = "none"
+    ratio: float | None = None
+    target_met: bool | None = None
+    note: str = ""
+    machine: str = ""
+
+
+def machine_label() -> str:
+    """``"<cores> cores, <cpu>"`` of the machine running the measurement (usable cores)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - non-Linux
+        cores = os.cpu_count() or 1
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cores} cores, {cpu}"
+
+
+def bench_row(study: str, benchmark: str, setting: str, metric: str, value: float, unit: str, *,
+              reference: float | None = None, comparison: str = "none", note: str = "",
+              machine: str | None = None) -> BenchmarkRow:
+    """Build a row, computing ``ratio = value / reference`` and ``target_met`` for ``<=``/``>=``.
+
+    Args:
+        study: ``fdfl``, ``fairreg``, ``layer``...
+        benchmark: What is benchmarked (e.g. ``seconds_per_trial``, ``closed_form_vs_clarabel``).
+        setting: The configuration measured (method, size...).
+        metric: The quantity (e.g. ``seconds``, ``speedup``).
+        value: The measurement (must be finite).
+        unit: Its unit (``s``, ``x``, ``MB``...).
+        reference: Target or paper value (``None`` when there is none).
+        comparison: One of :data:`COMPARISONS`.
+        note: Where the reference comes from, caveats.
+        machine: Defaults to :func:`machine_label`.
+
+    Raises:
+        ValueError: non-finite value, unknown comparison, or a comparison without a reference.
+    """
+    if comparison not in COMPARISONS:
+        raise ValueError(f"comparison must be one of {COMPARISONS}, got {comparison!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"benchmark {study}/{benchmark}/{setting}/{metric}: value is not finite ({value})")
+    if comparison != "none" and reference is None:
+        raise ValueError(f"benchmark {study}/{benchmark}/{setting}/{metric}: comparison {comparison!r} "
+                         "needs a reference")
+    ratio = value / reference if reference not in (None, 0) else None
+    met = None
+    if comparison == "<=":
+        met = value <= reference
+    elif comparison == ">=":
+        met = value >= reference
+    return BenchmarkRow(study, benchmark, setting, metric, value, unit, reference, comparison, ratio, met,
+                        note, machine_label() if machine is None else machine)
+
+
+def benchmark_frame(rows: Iterable[BenchmarkRow]) -> pd.DataFrame:
+    """Rows as a DataFrame with the canonical column order."""
+    return pd.DataFrame([asdict(r) for r in rows], columns=list(BenchmarkRow.__dataclass_fields__))
+
+
+def _fmt(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "NO"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v).replace("|", "\\|")
+
+
+def to_markdown(frame: pd.DataFrame, title: str | None = None) -> str:
+    """The table as GitHub Markdown, with a count of targets met."""
+    met = frame["target_met"].dropna()
+    head = f"# {title}\n\n" if title else ""
+    summary = f"{int(met.astype(bool).sum())} of {len(met)} targets met\n\n" if len(met) else ""
+    cols = ["study", "benchmark", "setting", "metric", "value", "unit", "reference", "comparison", "ratio",
+            "target_met", "note", "machine"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in frame[cols].itertuples(index=False):
+        lines.append("| " + " | ".join(_fmt(v) for v in row) + " |")
+    return head + summary + "\n".join(lines) + "\n"
+
+
+def write_benchmark_table(rows: Iterable[BenchmarkRow] | pd.DataFrame, csv_path: str | Path,
+                          md_path: str | Path | None = None, title: str | None = None) -> pd.DataFrame:
+    """Write the rows as CSV (and Markdown); return the frame."""
+    frame = rows if isinstance(rows, pd.DataFrame) else benchmark_frame(rows)
+    missing = set(BenchmarkRow.__dataclass_fields__) - set(frame.columns)
+    if missing:
+        raise ValueError(f"benchmark table lacks columns {sorted(missing)}")
+    write_csv(csv_path, frame)
+    if md_path is not None:
+        write_text(md_path, to_markdown(frame, title))
+    return frame

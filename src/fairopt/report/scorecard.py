@@ -1,0 +1,163 @@
+"""Paper-vs-reproduction scorecard rows.
+
+A scorecard row pairs one number or claim of a paper (the ``paper`` column, read from
+``workflow/paper/<study>.yaml`` -- the only place paper numbers live) with what the pipeline
+computed (``reproduced``), the tolerance used, a verdict and a note. Verdicts:
+
+* ``reproduced`` -- within tolerance / the claim holds;
+* ``not reproduced`` -- outside tolerance / the claim does not hold;
+* ``not comparable`` -- computed, but on a different basis (e.g. stand-in data, a scaled-down
+  run), so no verdict is drawn; the note says why;
+* ``not run`` -- the pipeline does not produce this number (the note says why).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from fairopt.core.io import write_csv, write_text
+
+__all__ = ["ScoreRow", "compare_number", "compare_claim", "not_run", "scorecard_frame", "write_scorecard",
+           "combine_scorecards"]
+
+VERDICTS = ("reproduced", "not reproduced", "not comparable", "not run")
+
+
+@dataclass
+class ScoreRow:
+    """One scorecard line."""
+
+    study: str
+    item: str
+    paper: str
+    reproduced: str
+    tolerance: str
+    verdict: str
+    note: str = ""
+    data_source: str = ""
+
+
+def _fmt(x: float | str | None, digits: int = 4) -> str:
+    if x is None:
+        return ""
+    if isinstance(x, str):
+        return x
+    if not math.isfinite(float(x)):
+        return "nan"
+    return f"{float(x):.{digits}g}"
+
+
+def within(paper: float, reproduced: float, *, rel_tol: float | None = None,
+           abs_tol: float | None = None) -> bool:
+    """True when ``|reproduced - paper| <= max(rel_tol * |paper|, abs_tol)``."""
+    if not math.isfinite(reproduced):
+        return False
+    bound = max((rel_tol or 0.0) * abs(paper), abs_tol or 0.0)
+    return abs(reproduced - paper) <= bound
+
+
+def compare_number(study: str, item: str, paper: float, reproduced: float, *,
+                   rel_tol: float | None = None, abs_tol: float | None = None,
+                   reproduced_text: str | None = None, paper_text: str | None = None,
+                   comparable: bool = True, note: str = "", data_source: str = "") -> ScoreRow:
+    """Row for a number: verdict by tolerance, or ``not comparable`` when ``comparable`` is False."""
+    parts = []
+    if rel_tol is not None:
+        parts.append(f"rel {rel_tol:g}")
+    if abs_tol is not None:
+        parts.append(f"abs {abs_tol:g}")
+    tol = " or ".join(parts) if parts else "exact"
+    if comparable:
+        verdict = "reproduced" if within(paper, reproduced, rel_tol=rel_tol, abs_tol=abs_tol) else "not reproduced"
+    else:
+        verdict = "not comparable"
+    return ScoreRow(study, item, paper_text or _fmt(paper), reproduced_text or _fmt(reproduced),
+                    tol, verdict, note, data_source)
+
+
+def compare_claim(study: str, item: str, claim: str, holds: bool, evidence: str, *,
+                  test: str = "", comparable: bool = True, note: str = "",
+                  data_source: str = "") -> ScoreRow:
+    """Row for a qualitative claim; ``evidence`` states the reproduced numbers behind the verdict."""
+    verdict = ("reproduced" if holds else "not reproduced") if comparable else "not comparable"
+    return ScoreRow(study, item, claim, evidence, test, verdict, note, data_source)
+
+
+def not_run(study: str, item: str, paper: str, reason: str, data_source: str = "") -> ScoreRow:
+    """Row for a paper number the pipeline does not produce, with the reason."""
+    return ScoreRow(study, item, paper, "", "", "not run", reason, data_source)
+
+
+def scorecard_frame(rows: Iterable[ScoreRow]) -> pd.DataFrame:
+    """Rows as a DataFrame with the canonical column order."""
+    frame = pd.DataFrame([asdict(r) for r in rows], columns=list(ScoreRow.__dataclass_fields__))
+    bad = set(frame["verdict"]) - set(VERDICTS)
+    if bad:
+        raise ValueError(f"unknown verdicts {sorted(bad)}")
+    return frame
+
+
+def to_markdown(frame: pd.DataFrame) -> str:
+    """GitHub-flavoured Markdown table (no optional dependency on ``tabulate``)."""
+    cols = list(frame.columns)
+    esc = lambda v: str(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(esc(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def write_scorecard(rows: Iterable[ScoreRow], csv_path: str | Path, md_path: str | Path | None = None,
+                    title: str | None = None) -> pd.DataFrame:
+    """Write the scorecard as CSV (and Markdown with a verdict summary); return the frame."""
+    frame = scorecard_frame(rows)
+    write_csv(csv_path, frame)
+    if md_path is not None:
+        counts = frame["verdict"].value_counts()
+        summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
+        head = f"# {title}\n\n" if title else ""
+        write_text(md_path, f"{head}{summary}\n\n{to_markdown(frame)}")
+    return frame
+
+
+def combine_scorecards(frames: dict[str, pd.DataFrame], csv_path: str | Path, md_path: str | Path) -> pd.DataFrame:
+    """Concatenate the studies' scorecards into one CSV and a Markdown report with one section each.
+
+    Args:
+        frames: Scorecard frames by study (columns of :class:`ScoreRow`).
+        csv_path: Combined CSV.
+        md_path: Markdown report: overall verdict counts, then per study its counts, data sources
+            and table.
+
+    Raises:
+        ValueError: a frame lacks scorecard columns or has unknown verdicts.
+    """
+    cols = list(ScoreRow.__dataclass_fields__)
+    parts = []
+    for study, frame in frames.items():
+        missing = set(cols) - set(frame.columns)
+        if missing:
+            raise ValueError(f"scorecard of study {study!r} lacks columns {sorted(missing)}")
+        parts.append(frame[cols])
+    combined = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+    bad = set(combined["verdict"]) - set(VERDICTS)
+    if bad:
+        raise ValueError(f"unknown verdicts {sorted(bad)}")
+    write_csv(csv_path, combined)
+
+    def counts(frame: pd.DataFrame) -> str:
+        c = frame["verdict"].value_counts()
+        return ", ".join(f"{c.get(v, 0)} {v}" for v in VERDICTS)
+
+    lines = ["# fairopt: paper vs reproduction", "", f"All studies: {counts(combined)}", ""]
+    for study, frame in frames.items():
+        sources = sorted({str(x) for x in frame["data_source"] if str(x)})
+        lines += [f"## {study}", "", counts(frame), ""]
+        if sources:
+            lines += [f"Data: {', '.join(sources)}", ""]
+        lines.append(to_markdown(frame[cols]))
+    write_text(md_path, "\n".join(lines))
+    return combined

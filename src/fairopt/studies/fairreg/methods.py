@@ -1,0 +1,196 @@
+"""The fair-regression study's methods, looked up by name in two registries.
+
+:data:`SYNTHETIC` -- one (instance, lambda) of the slides' synthetic tables:
+
+* ``ls``: least squares (reference, always cheap);
+* ``relax_bigm``, ``relax_strong``: the continuous relaxations (Clarabel by default); the strong one
+  is the paper's (infinite end intervals) and its ``w`` is the "relax" model;
+* ``bigm``, ``strong``: the MIOs (SCIP by default) at a time limit, guarded
+  (:func:`fairopt.methods.fairreg.mio.run_mio`: a child process with a wall-clock limit, one
+  re-solve with fallback options after a crash; the row carries the status);
+* ``cd0``, ``cd_unfair``, ``cd_relax``: coordinate descent from 0, least squares and the strong
+  relaxation's ``w``.
+
+:data:`REAL` -- one fairness setting on a real dataset (Communities, Law School), trained on the
+train part:
+
+* ``ls``; ``relax`` (the strong relaxation at weight ``lambda``); ``cd_relax`` (coordinate descent
+  from the relaxation's ``w``: the slides' "CD requires additional seconds"); ``mio`` (the strong
+  MIO at the time limit: the slides' best model found by the MIP in three hours); ``agarwal`` (the
+  Agarwal, Dudik & Wu reduction at SP tolerance ``eps``).
+
+Every entry is ``runner(inst, lam_or_eps, opts, start) -> (w or None, fields)``; ``fields`` are the
+method's own row fields (bounds, status, passes, ...), the caller scores ``w`` (job module). The
+``setting`` info of a real method says which grid it runs on (``lam``, ``eps`` or none).
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from fairopt.methods.fairreg.agarwal import AgarwalResult, fit_agarwal
+from fairopt.methods.fairreg.coordinate_descent import cd_start, coordinate_descent
+from fairopt.methods.fairreg.formulations import solve_relaxation
+from fairopt.methods.fairreg.mio import run_mio
+from fairopt.methods.fairreg.objective import Instance, least_squares
+from fairopt.studies.common import Registry
+
+__all__ = ["SolveOptions", "SYNTHETIC", "REAL", "Runner"]
+
+Runner = Callable[..., tuple[Any, dict[str, Any]]]
+#: synthetic methods: ``runner(inst, lam, opts, start) -> (w, fields)`` (``start``: cd_relax's relaxation ``w``)
+SYNTHETIC: Registry[Runner] = Registry("fair-regression synthetic method")
+#: real-data methods: ``runner(inst, value, opts, start) -> (w or AgarwalResult, fields)``
+REAL: Registry[Runner] = Registry("fair-regression real-data method")
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Solver settings of one job (config ``fairreg.solvers``, ``delta``, the experiment's ``cd``).
+
+    Attributes:
+        relax_solver, mio_solver: Solver config names of the relaxations / the MIOs.
+        time_limit: MIO time limit (s).
+        delta: Separation margin of the formulations.
+        mio_options, fallback_options, isolate, wall_limit: The MIO guard
+            (:func:`fairopt.methods.fairreg.mio.run_mio`).
+        cd_max_passes, cd_tol: Coordinate descent.
+        agarwal: Keyword options of :func:`~fairopt.methods.fairreg.agarwal.fit_agarwal`.
+        seed: Seed of the randomised predictor's draws (agarwal).
+        start_seconds: Seconds of the run ``start`` came from (cd_relax on real data).
+    """
+
+    relax_solver: str
+    mio_solver: str
+    time_limit: float | None
+    delta: float
+    mio_options: Mapping[str, Any] = field(default_factory=dict)
+    fallback_options: Mapping[str, Any] | None = None
+    isolate: bool = True
+    wall_limit: float | None = None
+    cd_max_passes: int = 100
+    cd_tol: float = 1e-6
+    agarwal: Mapping[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    start_seconds: float | None = None
+
+
+def _mio(inst: Instance, lam: float, formulation: str, opts: SolveOptions) -> tuple[Any, dict[str, Any]]:
+    res, info = run_mio(inst, lam, formulation, solver=opts.mio_solver, time_limit=opts.time_limit,
+                        delta=opts.delta, options=opts.mio_options, fallback_options=opts.fallback_options,
+                        isolate=opts.isolate, wall_limit=opts.wall_limit)
+    fields = {"status": info["status"], "fallback_used": info["fallback_used"], "attempts": info["attempts"],
+              "time_limit": opts.time_limit, "seconds": sum(a["seconds"] for a in info["attempts"])}
+    return res, fields
+
+
+def _least_squares(inst: Instance) -> tuple[np.ndarray, dict[str, Any]]:
+    start = time.perf_counter()
+    w = least_squares(inst.X, inst.y)
+    return w, {"seconds": time.perf_counter() - start}
+
+
+# ------------------------------------------------------------------ synthetic
+@SYNTHETIC.register("ls")
+def _syn_ls(inst: Instance, lam: float, opts: SolveOptions, start: np.ndarray | None = None):
+    return _least_squares(inst)
+
+
+def _syn_relax(formulation: str) -> Runner:
+    def run(inst: Instance, lam: float, opts: SolveOptions, start: np.ndarray | None = None):
+        res = solve_relaxation(inst, lam, formulation, solver=opts.relax_solver, delta=opts.delta)
+        return res.w, {"bound": res.best_bound, "seconds": res.seconds, "build_seconds": res.build_seconds,
+                       "solver_seconds": res.details["solver_seconds"], "solver": res.solver,
+                       "iterations": res.nodes, "clarabel_retries": len(res.details["clarabel_retries"])}
+
+    run.__doc__ = f"The {formulation} relaxation's model and bound."
+    return run
+
+
+def _syn_mio(formulation: str) -> Runner:
+    def run(inst: Instance, lam: float, opts: SolveOptions, start: np.ndarray | None = None):
+        res, fields = _mio(inst, lam, formulation, opts)
+        if res is None:
+            return None, fields
+        fields.update(best_bound=res.best_bound, gap=res.gap, nodes=res.nodes,
+                      total_nodes=res.details.get("total_nodes"), seconds=res.seconds,
+                      solver_seconds=res.details["solver_seconds"], build_seconds=res.build_seconds,
+                      solver=res.solver, solver_objective=res.solver_objective, big_m=res.big_m,
+                      polished=res.details["polished"], bound_source=res.details.get("bound_source"))
+        return res.w, fields
+
+    run.__doc__ = f"The {formulation} MIO's incumbent, bound and gap (guarded)."
+    return run
+
+
+def _syn_cd(kind: str) -> Runner:
+    def run(inst: Instance, lam: float, opts: SolveOptions, start: np.ndarray | None = None):
+        extra = 0.0
+        if kind == "relax" and start is None:
+            rel = solve_relaxation(inst, lam, "strong", solver=opts.relax_solver, delta=opts.delta)
+            start, extra = rel.w, rel.seconds
+        w0 = cd_start(inst, kind, start)
+        res = coordinate_descent(inst, lam, w0, max_passes=opts.cd_max_passes, tol=opts.cd_tol)
+        return res.w, {"seconds": res.seconds, "relax_seconds": extra, "passes": res.passes,
+                       "updates": res.updates, "start_objective": res.trajectory[0], "converged": res.converged}
+
+    run.__doc__ = f"Coordinate descent started at {kind}."
+    return run
+
+
+for _form in ("bigm", "strong"):
+    SYNTHETIC.register(f"relax_{_form}", relaxation=_form)(_syn_relax(_form))
+for _form in ("bigm", "strong"):
+    SYNTHETIC.register(_form, mio=True)(_syn_mio(_form))
+SYNTHETIC.register("cd0")(_syn_cd("zero"))
+SYNTHETIC.register("cd_unfair")(_syn_cd("unfair"))
+SYNTHETIC.register("cd_relax", needs="relax_strong")(_syn_cd("relax"))
+
+
+# ------------------------------------------------------------------ real data
+@REAL.register("ls", setting=None)
+def _real_ls(inst: Instance, value: float | None, opts: SolveOptions, start: np.ndarray | None = None):
+    return _least_squares(inst)
+
+
+@REAL.register("relax", setting="lam")
+def _real_relax(inst: Instance, lam_sum: float, opts: SolveOptions, start: np.ndarray | None = None):
+    res = solve_relaxation(inst, lam_sum, "strong", solver=opts.relax_solver, delta=opts.delta)
+    return res.w, {"seconds": res.build_seconds + res.seconds, "solver_seconds": res.details["solver_seconds"],
+                   "bound": res.best_bound, "solver": res.solver,
+                   "clarabel_retries": len(res.details["clarabel_retries"])}
+
+
+@REAL.register("cd_relax", setting="lam", needs="relax")
+def _real_cd_relax(inst: Instance, lam_sum: float, opts: SolveOptions, start: np.ndarray | None = None):
+    if start is None:
+        raise ValueError("cd_relax needs the relaxation's model w_relax")
+    res = coordinate_descent(inst, lam_sum, np.asarray(start, dtype=float), max_passes=opts.cd_max_passes,
+                             tol=opts.cd_tol)
+    return res.w, {"seconds": res.seconds, "relax_seconds": opts.start_seconds, "passes": res.passes,
+                   "updates": res.updates, "converged": res.converged, "start_objective": res.trajectory[0]}
+
+
+@REAL.register("mio", setting="lam", mio=True)
+def _real_mio(inst: Instance, lam_sum: float, opts: SolveOptions, start: np.ndarray | None = None):
+    res, fields = _mio(inst, lam_sum, "strong", opts)
+    if res is None:
+        return None, fields
+    fields.update(best_bound=res.best_bound, gap=res.gap, nodes=res.details.get("total_nodes"),
+                  solver_seconds=res.details["solver_seconds"])
+    return res.w, fields
+
+
+@REAL.register("agarwal", setting="eps")
+def _real_agarwal(inst: Instance, eps: float, opts: SolveOptions,
+                  start: np.ndarray | None = None) -> tuple[AgarwalResult, dict[str, Any]]:
+    res = fit_agarwal(inst.X, inst.y, inst.a, eps=float(eps), lp_solver=opts.relax_solver, seed=opts.seed,
+                      **dict(opts.agarwal))
+    return res, {"seconds": res.seconds, "iterations": res.iterations, "oracle_calls": res.oracle_calls,
+                 "train_violation": res.train_violation, "n_hypotheses": int(res.weights.size),
+                 "used_lp": res.used_lp, "best_gap": res.best_gap, "coefs": res.coefs.tolist(),
+                 "weights": res.weights.tolist()}

@@ -1,0 +1,343 @@
+"""Aggregation of the per-job results into the slides' tables and the real-data summaries.
+
+Synthetic study (one row per (instance, lambda, method), :func:`fairopt.studies.fairreg.job.run_method`):
+
+* :func:`instance_summaries` -- one row per (m, seed, lambda):
+  :func:`~fairopt.studies.fairreg.job.summarize` of its method rows;
+* :func:`formulation_table` -- the slides' "Computational Results on Synthetic Data": per lambda,
+  the mean over instances of the big-M and strong relaxation gap and end gap (in %), solver
+  time (s) and branch-and-bound nodes, then an ``Avg`` row (the mean of the lambda rows, as in
+  the slides);
+* :func:`gaps_table` -- the slides' "Optimality Gaps of Different Methods": per lambda, the mean
+  optimality gap (in %) of relax (the strong relaxation's model), CD-0, CD-unfair, CD-relax and
+  MICQO (the strong MIO's incumbent), then ``Avg``.
+
+Time: the solver's own time (``solver_seconds``; what its time limit bounds); a MIO that ran to
+its limit without a model counts its time limit, a crashed one is left out of the time mean.
+Nodes: SCIP's nodes over all restarts. Counts of instances and of MIOs without a model, at the
+time limit and re-solved with fallback options are columns of the formulation table.
+
+Real data (one row per (dataset, method, lambda or epsilon), :mod:`fairopt.studies.fairreg.real`):
+
+* :func:`tradeoff_table` -- the fairness vs relative-RMSE-increase points (test set);
+* :func:`rmse_reduction` -- how much lower the slides' pipeline's (relaxation, CD-relax, MIO)
+  relative RMSE increase is than Agarwal et al.'s at the same or lower test unfairness;
+* :func:`training_time_table` -- mean training time per dataset and method.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fairopt.methods.fairreg.formulations import relative_gap
+from fairopt.studies.fairreg.settings import format_value
+from fairopt.report.scorecard import to_markdown
+
+__all__ = [
+    "AVG",
+    "summarize",
+    "read_tables",
+    "instance_summaries",
+    "formulation_table",
+    "gaps_table",
+    "relaxation_seconds",
+    "GAP_METHODS",
+    "tradeoff_table",
+    "pareto_front",
+    "rmse_reduction",
+    "training_time_table",
+    "PIPELINE_METHODS",
+    "markdown_table",
+]
+
+AVG = "Avg"
+#: columns of the optimality-gap table: column name -> method key
+GAP_METHODS = {"relax": "relax_strong", "cd0": "cd0", "cd_unfair": "cd_unfair",
+               "cd_relax": "cd_relax", "micqo": "strong", "bigm": "bigm", "ls": "ls"}
+#: the slides' real-data pipeline (relaxation, CD from it, best MIO model)
+PIPELINE_METHODS = ("relax", "cd_relax", "mio")
+_KEY = ["m", "seed", "lam"]
+#: relaxation method -> formulation, for the relaxation gaps
+_RELAX_FORMULATION = {"relax_bigm": "bigm", "relax_strong": "strong"}
+
+
+def _num(x: Any) -> float:
+    """A row value as float (``None`` -> NaN)."""
+    return float("nan") if x is None else float(x)
+
+
+def summarize(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Combine the method rows of one (instance, lambda) into the tables' gaps (module docstring).
+
+    Rows without a model (a MIO with status ``no_incumbent``, ``crashed`` or ``wall_limit``)
+    take no part in ``best_objective`` and count as objective ``+inf``: end, optimality and
+    to-best gaps of 1 (100%), as a solver reports when it has no incumbent. A MIO bound counts
+    only when the MIO returned one.
+
+    Returns:
+        Flat dict: ``<method>_<field>`` for every scalar row field (not ``w``, ``method`` or
+        ``attempts``), plus ``best_objective``, ``best_bound``, ``relax_gap_<formulation>``,
+        ``end_gap_<mio>``, ``opt_gap_<method>`` and ``gap_to_best_<method>``.
+    """
+    rows = {r["method"]: r for r in rows}
+    if not rows:
+        raise ValueError("summarize: no method rows")
+    shared = ("lam", "m", "n", "l", "seed")
+    out: dict[str, Any] = {}
+    for name, r in rows.items():
+        for key, val in r.items():
+            if key not in ("method", "w", "attempts") + shared:
+                out[f"{name}_{key}"] = val
+            elif key in shared:
+                if key in out and out[key] != val:
+                    raise ValueError(f"summarize: rows of different instances ({key} {out[key]} vs {val})")
+                out[key] = val
+    scored = [r["objective"] for r in rows.values() if r.get("objective") is not None]
+    if not scored:
+        raise ValueError("summarize: no method returned a model")
+    best_obj = min(scored)
+    bounds = [r["bound"] for r in rows.values() if r.get("bound") is not None]
+    bounds += [r["best_bound"] for r in rows.values()
+               if r.get("best_bound") is not None and np.isfinite(r["best_bound"])]
+    best_bound = max(bounds) if bounds else float("nan")
+    out["best_objective"] = best_obj
+    out["best_bound"] = best_bound
+    for rel, form in _RELAX_FORMULATION.items():
+        if rel in rows:
+            out[f"relax_gap_{form}"] = relative_gap(best_obj, rows[rel]["bound"])
+    for mio in ("bigm", "strong"):
+        if mio in rows:
+            has_model = rows[mio].get("objective") is not None
+            out[f"end_gap_{mio}"] = _num(rows[mio].get("gap")) if has_model else 1.0
+    for name, r in rows.items():
+        obj = r.get("objective")
+        if obj is None:  # no model: objective +inf, a 100% gap
+            out[f"opt_gap_{name}"] = out[f"gap_to_best_{name}"] = 1.0
+            continue
+        out[f"opt_gap_{name}"] = relative_gap(obj, best_bound) if bounds else float("nan")
+        out[f"gap_to_best_{name}"] = relative_gap(obj, best_obj)
+    return out
+
+
+def instance_summaries(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per (m, seed, lambda): :func:`summarize` of its method rows, sorted.
+
+    Raises:
+        ValueError: A row lacks ``m``, ``seed`` or ``lam``, or a method appears twice.
+    """
+    groups: dict[tuple, list[Mapping[str, Any]]] = {}
+    for r in rows:
+        missing = [k for k in _KEY + ["method"] if k not in r]
+        if missing:
+            raise ValueError(f"result row lacks {missing}")
+        groups.setdefault(tuple(r[k] for k in _KEY), []).append(r)
+    out = []
+    for key, group in sorted(groups.items()):
+        methods = [r["method"] for r in group]
+        if len(set(methods)) != len(methods):
+            raise ValueError(f"instance {dict(zip(_KEY, key))}: duplicate methods {methods}")
+        summary = summarize(group)
+        summary.update(dict(zip(_KEY, key)))
+        out.append(summary)
+    return pd.DataFrame(out)
+
+
+def _lambda_rows(summary: pd.DataFrame, columns: dict[str, pd.Series]) -> pd.DataFrame:
+    """Per-lambda means of ``columns`` (NaN-skipping), the instance count and the Avg row."""
+    frame = pd.DataFrame({"lam": summary["lam"], **columns})
+    grouped = frame.groupby("lam", sort=True)
+    table = grouped.mean(numeric_only=True)
+    table.insert(0, "n_instances", grouped.size())
+    table = table.reset_index()
+    avg = table.drop(columns=["lam"]).mean(numeric_only=True)
+    avg["n_instances"] = table["n_instances"].sum()
+    table["lam"] = [format_value(x) for x in table["lam"]]
+    table = pd.concat([table, pd.DataFrame([{"lam": AVG, **avg.to_dict()}])], ignore_index=True)
+    table["n_instances"] = table["n_instances"].astype(int)
+    return table
+
+
+def _col(summary: pd.DataFrame, name: str) -> pd.Series:
+    return summary[name].astype(float) if name in summary else pd.Series(np.nan, index=summary.index)
+
+
+def _mio_time(summary: pd.DataFrame, mio: str) -> pd.Series:
+    """Solver time; the time limit for a MIO without a feasible solution; NaN for a crash."""
+    t = _col(summary, f"{mio}_solver_seconds")
+    status = summary.get(f"{mio}_status", pd.Series("", index=summary.index))
+    limit = _col(summary, f"{mio}_time_limit")
+    return t.where(status != "no_incumbent", limit)
+
+
+def _mio_nodes(summary: pd.DataFrame, mio: str) -> pd.Series:
+    total = _col(summary, f"{mio}_total_nodes")
+    return total.fillna(_col(summary, f"{mio}_nodes"))
+
+
+def formulation_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Big-M vs strong per lambda (module docstring); gaps in %, time in s.
+
+    Columns: ``lam, n_instances`` and for ``f`` in (bigm, strong): ``f_relax_gap, f_end_gap,
+    f_time, f_nodes, f_time_limit`` (share stopped at the limit), ``f_no_model`` (share
+    without a model), ``f_fallback`` (share re-solved with fallback options).
+    """
+    cols: dict[str, pd.Series] = {}
+    for f in ("bigm", "strong"):
+        status = summary.get(f"{f}_status", pd.Series("", index=summary.index))
+        cols[f"{f}_relax_gap"] = 100 * _col(summary, f"relax_gap_{f}")
+        cols[f"{f}_end_gap"] = 100 * _col(summary, f"end_gap_{f}")
+        cols[f"{f}_time"] = _mio_time(summary, f)
+        cols[f"{f}_nodes"] = _mio_nodes(summary, f)
+        cols[f"{f}_time_limit"] = (status == "time_limit").astype(float)
+        cols[f"{f}_no_model"] = status.isin(["no_incumbent", "crashed", "wall_limit"]).astype(float)
+        cols[f"{f}_fallback"] = summary.get(f"{f}_fallback_used",
+                                            pd.Series(False, index=summary.index)).fillna(False).astype(float)
+    return _lambda_rows(summary, cols)
+
+
+def gaps_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Optimality gaps (%) per lambda of relax, CD-0, CD-unfair, CD-relax, MICQO (+ big-M, LS)."""
+    cols = {name: 100 * _col(summary, f"opt_gap_{method}") for name, method in GAP_METHODS.items()}
+    return _lambda_rows(summary, cols)
+
+
+def relaxation_seconds(runs: pd.DataFrame) -> dict[str, float]:
+    """Mean solver time of each relaxation over all (instance, lambda) (slides: 0.25 s, strong)."""
+    out = {}
+    for method in ("relax_strong", "relax_bigm"):
+        part = runs[runs["method"] == method]
+        if len(part):
+            out[method] = float(part["solver_seconds"].astype(float).mean())
+    return out
+
+
+# ------------------------------------------------------------------------------- real data
+
+def tradeoff_table(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """The trade-off points: one row per (dataset, method, setting), sorted.
+
+    Columns: ``dataset, method, lam, eps, test_rel_rmse_increase, test_exact_unfairness,
+    test_discretized_unfairness, test_rmse, train_*``, ``seconds`` and ``status``.
+    """
+    frame = pd.DataFrame(list(rows))
+    if frame.empty:
+        raise ValueError("no real-data result rows")
+    for col in ("lam", "eps", "status"):
+        if col not in frame:
+            frame[col] = np.nan
+    keep = ["dataset", "method", "lam", "eps", "test_rel_rmse_increase", "test_exact_unfairness",
+            "test_discretized_unfairness", "test_rmse", "train_rmse", "train_exact_unfairness",
+            "train_discretized_unfairness", "seconds", "status", "m_train", "m_test", "n"]
+    frame = frame[[c for c in keep if c in frame]]
+    return frame.sort_values(["dataset", "method", "lam", "eps"], na_position="first",
+                             ignore_index=True)
+
+
+def pareto_front(unfairness: np.ndarray, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower-left frontier: points not dominated in (unfairness, cost), sorted by unfairness."""
+    u = np.asarray(unfairness, dtype=float)
+    c = np.asarray(cost, dtype=float)
+    ok = np.isfinite(u) & np.isfinite(c)
+    order = np.lexsort((c[ok], u[ok]))
+    u, c = u[ok][order], c[ok][order]
+    keep = c < np.minimum.accumulate(np.r_[np.inf, c[:-1]])
+    return u[keep], c[keep]
+
+
+def rmse_reduction(tradeoff: pd.DataFrame, *, unfairness: str = "test_exact_unfairness",
+                   cost: str = "test_rel_rmse_increase") -> pd.DataFrame:
+    """Per dataset: how much lower the pipeline's relative RMSE increase is than Agarwal et al.'s.
+
+    For every Agarwal point ``(u_A, c_A)`` the pipeline's best cost at unfairness ``<= u_A`` is
+    ``c_P(u_A) = min{c : (u, c) a pipeline point, u <= u_A}``; the reduction is ``c_A -
+    c_P(u_A)`` (a fraction: 0.025 = 2.5 percentage points of relative RMSE increase; positive:
+    the pipeline is more accurate at no more unfairness). Agarwal points fairer than every
+    pipeline point are not compared (counted in ``n_uncovered``).
+
+    Returns:
+        Columns ``dataset, mean_reduction, median_reduction, n_compared, n_uncovered,
+        share_better`` (share of compared points with a positive reduction).
+    """
+    out = []
+    for dataset, part in tradeoff.groupby("dataset", sort=True):
+        pipe = part[part["method"].isin(PIPELINE_METHODS)]
+        agar = part[part["method"] == "agarwal"]
+        u_p, c_p = pareto_front(pipe[unfairness].to_numpy(), pipe[cost].to_numpy())
+        diffs, uncovered = [], 0
+        for u_a, c_a in zip(agar[unfairness].astype(float), agar[cost].astype(float)):
+            covered = u_p <= u_a + 1e-12
+            if not covered.any():
+                uncovered += 1
+                continue
+            diffs.append(c_a - c_p[covered].min())
+        d = np.asarray(diffs, dtype=float)
+        out.append({"dataset": dataset,
+                    "mean_reduction": float(d.mean()) if d.size else float("nan"),
+                    "median_reduction": float(np.median(d)) if d.size else float("nan"),
+                    "n_compared": int(d.size), "n_uncovered": uncovered,
+                    "share_better": float((d > 0).mean()) if d.size else float("nan")})
+    return pd.DataFrame(out)
+
+
+def training_time_table(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Mean training time per dataset and method; ``relax+cd`` is the pipeline (relax then CD).
+
+    Args:
+        rows: The real-data result rows (``cd_relax`` rows carry ``relax_seconds``, the time of
+            the relaxation they started from).
+
+    Returns:
+        Columns ``dataset, method, mean_seconds, max_seconds, n_runs``.
+    """
+    frame = pd.DataFrame(list(rows))
+    out = []
+    for (dataset, method), part in frame.groupby(["dataset", "method"], sort=True):
+        secs = part["seconds"].astype(float)
+        out.append({"dataset": dataset, "method": method, "mean_seconds": float(secs.mean()),
+                    "max_seconds": float(secs.max()), "n_runs": int(len(part))})
+        if method == "cd_relax" and "relax_seconds" in part:
+            pipe = part["relax_seconds"].astype(float) + secs
+            out.append({"dataset": dataset, "method": "relax+cd", "mean_seconds": float(pipe.mean()),
+                        "max_seconds": float(pipe.max()), "n_runs": int(len(part))})
+    return pd.DataFrame(out)
+
+
+def markdown_table(frame: pd.DataFrame, digits: int = 3, title: str | None = None) -> str:
+    """A table as Markdown with floats rounded to ``digits`` significant digits (NaN left blank)."""
+    def fmt(v):
+        if isinstance(v, (float, np.floating)):
+            return "" if not np.isfinite(v) else f"{v:.{digits}g}"
+        return v
+
+    text = to_markdown(frame.apply(lambda col: col.map(fmt)))
+    return f"# {title}\n\n{text}" if title else text
+
+
+def read_tables(paths: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the scorecard and the benchmark table read: the paper's numbers and the aggregated tables.
+
+    Args:
+        paths: Object with attributes ``paper``, ``runs``, ``summary``, ``formulations``, ``gaps``,
+            ``tradeoff``, ``reduction``, ``times`` (paths) and ``info`` (the real datasets' info JSONs),
+            e.g. a rule's ``input``.
+
+    Returns:
+        ``(paper, tables)``: ``tables`` holds the frames by name, ``relax_seconds``
+        (:func:`relaxation_seconds`) and ``real`` (``info`` by dataset, ``tradeoff``, ``reduction``, ``times``).
+    """
+    from fairopt.core.io import read_json
+    from fairopt.studies.common import load_paper
+
+    paper = load_paper(paths.paper, ("synthetic", "real"))
+    tables: dict[str, Any] = {k: pd.read_csv(getattr(paths, k), keep_default_na=True)
+                              for k in ("runs", "summary", "formulations", "gaps", "tradeoff", "reduction", "times")}
+    for k in ("formulations", "gaps"):
+        tables[k]["lam"] = tables[k]["lam"].astype(str)
+    infos = [read_json(p) for p in paths.info]
+    tables["real"] = {"info": {i["dataset"]: i for i in infos}, "tradeoff": tables["tradeoff"],
+                      "reduction": tables["reduction"], "times": tables["times"]}
+    tables["relax_seconds"] = relaxation_seconds(tables["runs"])
+    return paper, tables

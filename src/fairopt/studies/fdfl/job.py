@@ -1,0 +1,158 @@
+r"""One FDFL trial: train a risk model by one method on one split, evaluate it, return a JSON record.
+
+Training (paper sec. 3-4, Algorithm 1; settings of the authors' run in ``fdfl.md``) goes through
+:func:`fairopt.core.training.fit` with the loss of the method on each batch ``B`` (full batch by default):
+
+* two-stage: :math:`\mathcal L = \frac1{|B|}\sum_{i\in B}(\hat r_i - r_i)^2 + \lambda F`;
+* DFL (eq. 6): :math:`\mathcal L = \frac{W(d^*(r); r) - W(d^*(\hat r); r)}{|W(d^*(r); r)|} + \lambda F`,
+  the normalised regret of the batch's alpha-fair allocation (eq. 9, budget :math:`Q |B| / n_{train}`),
+  differentiated through the decision layer named by the method's ``gradient``
+  (:func:`fairopt.methods.alpha_fair.decision_function`: autograd through the closed form, the analytic
+  Jacobian of Prop. 4.2, the DBB perturbation of eqs. 7-8, or central finite differences);
+
+with :math:`F = |\bar{\hat r}_{white} - \bar{\hat r}_{black}|` (``mean_gap``) or
+:math:`|MSE_{white} - MSE_{black}|` (``mse_gap``) on the batch, or no penalty and the fairness layer
+in the predictor (``layer``, :mod:`fairopt.studies.fdfl.predict`). The network runs in float32; the
+decision layer, the losses and all metrics run in float64.
+
+Evaluation (:func:`fairopt.studies.fdfl.evaluate.evaluate_split`) on the train part (the paper's basis for
+MSE and F) and the test part (the paper's basis for regret; all test patients are one allocation
+with the same ``Q``), in eval mode (no dropout).
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from fairopt.methods.alpha_fair.layers import alpha_fair_decision, regret_loss
+from fairopt.studies.fdfl.data import Split, TrialData
+from fairopt.studies.fdfl.evaluate import evaluate_split
+from fairopt.studies.fdfl.methods import Method
+from fairopt.studies.fdfl.predict import RiskPredictor, build_model, parity_layer
+from fairopt.studies.fdfl.settings import TrialSettings
+from fairopt.core.metrics import mean_gap, mse
+from fairopt.core.training import fit
+
+__all__ = ["run_trial", "trial_loss"]
+
+
+def trial_loss(method: Method, settings: TrialSettings, predictor: RiskPredictor, n_train: int):
+    """The per-batch loss callback of :func:`fairopt.core.training.fit` for ``method``.
+
+    The framework's loss (:data:`fairopt.studies.fdfl.methods.FRAMEWORKS`) plus ``lambda`` times the
+    method's prediction-fairness penalty (:data:`~fairopt.studies.fdfl.methods.PREDICTION_FAIRNESS`).
+
+    Args:
+        method: The method.
+        settings: Trial settings (budget, cost, risk floor).
+        predictor: Maps a batch to float64 risk predictions.
+        n_train: Rows of the training part (the budget of a batch is ``Q |B| / n_train``).
+
+    Returns:
+        ``loss_fn(model, batch) -> (loss, logged)`` where ``batch`` is a :class:`~fairopt.studies.fdfl.data.Split`
+        (with float32 features) and ``logged`` holds the batch's ``mse``, ``regret`` and ``fairness``.
+    """
+
+    def loss_fn(model, batch: Split) -> tuple[torch.Tensor, dict[str, float]]:
+        r_hat = predictor(batch.x, batch.race)
+        Q = settings.Q * len(batch) / n_train
+        base, regret_value = method.base_loss(batch, r_hat, Q=Q, cost=settings.cost, risk_floor=settings.risk_floor)
+        penalty = method.penalty(batch.r, r_hat, batch.race)
+        loss = base if penalty is None else base + method.lam * penalty
+        logged = {"mse": float(mse(batch.r, r_hat.detach())), "regret": float(regret_value),
+                  "fairness": float(mean_gap(r_hat.detach(), batch.race))}
+        return loss, logged
+
+    return loss_fn
+
+
+def _float32(split: Split) -> Split:
+    return Split(split.x.to(torch.float32), split.r, split.g, split.race, split.row_id)
+
+
+def _batches(train: Split, settings: TrialSettings, seed: int):
+    """``batches(epoch)``: the whole part (full batch) or a seeded shuffle into mini-batches."""
+    n = len(train)
+
+    def batches(epoch: int) -> list[Split]:
+        if settings.batch_size is None or settings.batch_size >= n:
+            return [train]
+        order = np.random.default_rng([seed, epoch]).permutation(n)
+        out = []
+        for start in range(0, n, settings.batch_size):
+            idx = torch.as_tensor(order[start:start + settings.batch_size])
+            if len(idx) >= 2:
+                out.append(Split(train.x[idx], train.r[idx], train.g[idx], train.race[idx], train.row_id[idx.numpy()]))
+        return out
+
+    return batches
+
+
+def run_trial(method: Method, settings: TrialSettings, data: TrialData, *,
+              provenance: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Train ``method`` on trial ``data`` and evaluate it.
+
+    Args:
+        method: The method (config entry).
+        settings: Shared trial settings.
+        data: The trial's standardized train/test parts (:func:`fairopt.studies.fdfl.data.load_trial`).
+        provenance: The data provenance record (copied into the result).
+
+    Returns:
+        A JSON-able dict: ``study, method, trial, settings, provenance, data``; ``metrics`` with
+        ``train`` and ``test`` (:func:`~fairopt.studies.fdfl.evaluate.evaluate_split`); ``seconds`` (training
+        wall time, all epochs -- the paper's Time column), ``seconds_per_epoch``, ``seconds_total``
+        (training + evaluation), ``epochs_run``; ``history`` (per epoch: training loss, batch mse /
+        regret / fairness, learning rate, seconds and, when ``settings.history_eval``, the test
+        ``test_regret``, ``test_mse``, ``test_fairness``); for layer methods ``parity`` (the
+        gap of the projected train and test batches and the tolerance).
+    """
+    start = time.perf_counter()
+    train, test = _float32(data.train), _float32(data.test)
+    model = build_model(train.x.shape[1], settings)
+    torch.manual_seed(settings.seed + data.trial)          # dropout masks of this trial
+    predictor = RiskPredictor(model, parity_layer(method, settings), settings.risk_floor)
+
+    def evaluate(_model) -> dict[str, float]:
+        r_hat = predictor(test.x, test.race)
+        Q = settings.Q
+        d_hat = alpha_fair_decision(r_hat, test.g, settings.cost, Q, method.alpha)
+        d_star = alpha_fair_decision(test.r, test.g, settings.cost, Q, method.alpha)
+        return {"test_regret": float(regret_loss(d_hat, test.r, test.g, method.alpha, d_star=d_star)),
+                "test_mse": float(mse(test.r, r_hat)), "test_fairness": float(mean_gap(r_hat, test.race))}
+
+    result = fit(model, trial_loss(method, settings, predictor, len(train)),
+                 _batches(train, settings, settings.seed + data.trial),
+                 epochs=settings.epochs, optimizer=settings.optimizer, scheduler=settings.scheduler,
+                 evaluate=evaluate if settings.history_eval else None)
+    metrics = {}
+    predictions = {}
+    for name, part in (("train", train), ("test", test)):
+        r_hat = predictor.predict(part.x, part.race)
+        predictions[name] = r_hat
+        metrics[name] = evaluate_split(part.r.numpy(), r_hat.numpy(), part.g.numpy(), part.race.numpy(),
+                                       Q=settings.Q, cost=settings.cost, alpha=method.alpha,
+                                       eval_alphas=settings.eval_alphas)
+    out: dict[str, Any] = {
+        "study": "fdfl",
+        "method": method.to_dict(),
+        "trial": data.trial,
+        "settings": settings.to_dict(),
+        "provenance": provenance or {},
+        "data": {"n_train": len(train), "n_test": len(test), "n_features": int(train.x.shape[1]),
+                 "black_train": int(train.race.sum()), "black_test": int(test.race.sum())},
+        "metrics": metrics,
+        "seconds": result.seconds,
+        "seconds_per_epoch": result.seconds_per_epoch,
+        "epochs_run": result.epochs_run,
+        "history": result.history,
+    }
+    if predictor.layer is not None:
+        out["parity"] = {"eps": method.layer_eps,
+                         **{f"{name}_gap": float(mean_gap(r_hat, part.race)) for (name, part), r_hat in
+                            zip((("train", train), ("test", test)), predictions.values())}}
+    out["seconds_total"] = time.perf_counter() - start
+    return out

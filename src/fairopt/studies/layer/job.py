@@ -1,0 +1,273 @@
+"""One job of the fairness-layer experiments: (dataset, setting, method, seed) -> result record.
+
+Reference note ``shared/reference/fairness_layer.md``, experiments 1-3. Each runner of
+:data:`EXPERIMENTS` takes the prepared parts of one dataset (:mod:`fairopt.studies.layer.prepare`),
+trains one method of :data:`fairopt.studies.layer.methods.METHODS` (hence
+:func:`fairopt.core.training.fit`) and evaluates the deployed predictions; it returns a JSON-ready
+dict (the workflow writes one file per job, so a killed run resumes at job level). Every random
+draw is seeded from the ``seed`` argument: data generation and split (synthetic, in the prepare
+stage), the batches and the network's initial weights (re-seeded before every network is built,
+so all methods and every lambda of the Penalty grid start from the same weights).
+
+Job granularity of the Penalty baseline: its validation-selected lambda needs one fit per
+lambda of the grid; all fits run inside the one (dataset, setting, ``penalty``, seed) job and
+the selection table is part of its record (the fits are cheap compared with the job start-up,
+and the rule's ``runtime`` resource scales with the grid size).
+
+Sections of the study config (``fairopt/studies/layer/schema.yaml``) are passed as plain
+dicts: ``training`` (epochs, early stopping, optimizer, scheduler), ``model`` (hidden widths,
+LayerNorm, activation), ``b_tau``, ``eta0_train``, ``eta0_eval``, ``penalty_lambdas``,
+``strict_lambda`` and the experiment's own keys.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from fairopt.core import metrics
+from fairopt.core.errors import ConfigError
+from fairopt.core.models import mlp, seed_everything
+from fairopt.core.training import OptimizerConfig, SchedulerConfig
+from fairopt.data.container import FairData
+from fairopt.methods.flayer.training import TrainConfig, TrainedModel, predict
+from fairopt.studies.common import Registry
+from fairopt.studies.layer.evaluation import wage_audit
+from fairopt.studies.layer.methods import METHODS
+from fairopt.studies.layer.settings import setting_name
+
+__all__ = ["EXPERIMENTS", "train_config", "model_factory", "train", "run_synthetic", "run_sba", "run_employee",
+           "run_job"]
+
+#: experiment -> ``runner(parts, method, seed, section, *, backend, setting, log) -> record``
+EXPERIMENTS: Registry = Registry("fairness-layer experiment")
+
+
+def train_config(section: Mapping[str, Any], *, family: str, eps: float, lb: float | None, ub: float | None,
+                 batch_size: int, eval_batch_size: int, loss: str, seed: int, backend: str,
+                 pos_weight: float | None = None) -> TrainConfig:
+    """:class:`TrainConfig` from an experiment's config section and the job's values."""
+    tr = section["training"]
+    return TrainConfig(
+        family=family, eps=float(eps), lb=lb, ub=ub, batch_size=int(batch_size),
+        eval_batch_size=int(eval_batch_size), b_tau=int(section["b_tau"]),
+        eta0_train=float(section["eta0_train"]), eta0_eval=float(section["eta0_eval"]),
+        epochs=int(tr["epochs"]), optimizer=OptimizerConfig.from_dict(tr["optimizer"]),
+        scheduler=SchedulerConfig.from_dict(tr["scheduler"]),
+        early_stopping_patience=tr["early_stopping_patience"], loss=loss, pos_weight=pos_weight,
+        penalty_lambdas=tuple(float(v) for v in section.get("penalty_lambdas", ())),
+        strict_lambda=float(section["strict_lambda"]),
+        penalty_box_sigmoid=bool(section.get("penalty_box_sigmoid", True)),
+        equal_batches=bool(section.get("equal_batches", False)), backend=backend, seed=int(seed))
+
+
+def model_factory(in_features: int, model: Mapping[str, Any], seed: int) -> Callable[[], nn.Module]:
+    """Fresh networks ``in -> hidden (LayerNorm) -> 1`` with the same initial weights each call."""
+
+    def build() -> nn.Module:
+        seed_everything(int(seed))
+        return mlp(in_features, list(model["hidden"]), 1, activation=model["activation"],
+                   layer_norm=bool(model["layer_norm"]))
+
+    return build
+
+
+def train(method: str, section: Mapping[str, Any], train_part: FairData, val_part: FairData | None,
+          cfg: TrainConfig, seed: int) -> TrainedModel:
+    """Train ``method`` (registry :data:`~fairopt.studies.layer.methods.METHODS`) with the section's network."""
+    fit = METHODS.get(method, key="layer.<experiment>.methods")
+    return fit(model_factory(train_part.X.shape[1], section["model"], seed), train_part, val_part, cfg)
+
+
+def _training_record(trained: TrainedModel, seconds: float) -> dict[str, Any]:
+    res = trained.result
+    return {"epochs_run": res.epochs_run, "best_epoch": res.best_epoch, "stopped_early": res.stopped_early,
+            "fit_seconds": res.seconds, "seconds_per_epoch": res.seconds_per_epoch, "job_seconds": seconds,
+            "n_params": int(sum(p.numel() for p in trained.model.parameters()))}
+
+
+def _penalty_record(trained: TrainedModel) -> dict[str, Any] | None:
+    if trained.selection is None:
+        return {"lambda": trained.lam} if trained.lam is not None else None
+    return {"lambda": trained.lam, "feasible_on_validation": trained.lam_feasible,
+            "selection": trained.selection.to_dict(orient="records")}
+
+
+def _record(experiment: str, dataset: str, method: str, seed: int, backend: str, eps: float, trained: TrainedModel,
+            out: Mapping[str, Any], start: float, **fields: Any) -> dict[str, Any]:
+    """The fields every job record has, then the experiment's own ``fields``, then the guarantee
+    check, the Penalty selection and the timings."""
+    return {"experiment": experiment, "dataset": dataset, "method": method, "seed": int(seed), "backend": backend,
+            "eps": float(eps), **fields, "guarantee": _guarantee_record(out), "penalty": _penalty_record(trained),
+            "training": _training_record(trained, time.perf_counter() - start)}
+
+
+def _guarantee_record(out: Mapping[str, Any]) -> dict[str, Any]:
+    """Largest per-batch violation over hard-layer batches and over primal-dual batches."""
+    gaps, via_pd = out["batch_gap"], out["batch_primal_dual"]
+    hard, soft = gaps[~via_pd], gaps[via_pd]
+    return {"n_batches": int(out["n_batches"]), "n_hard_batches": int(hard.size),
+            "max_hard_batch_gap": float(hard.max()) if hard.size else None,
+            "max_primal_dual_batch_gap": float(soft.max()) if soft.size else None}
+
+
+@EXPERIMENTS.register("synthetic")
+def run_synthetic(parts: Mapping[str, FairData], method: str, seed: int, section: Mapping[str, Any], *,
+                  backend: str, setting: tuple[int, int] | None = None,
+                  log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """One (synthetic dataset, batch setting, method, seed) job (reference note, experiment 1).
+
+    Data: the prepared parts (:func:`fairopt.studies.layer.prepare.prepare_synthetic`: the 2^5
+    design's dataset, protected attribute in column 0 and fed to the network, split
+    train/val/test stratified by group). ``setting``: (train batch, inference batch). Training batches of ``train_batch`` rows,
+    inference (validation and test) batches of ``inference_batch`` rows, both stratified to the
+    group ratio (``equal_batches``: identical group counts in every batch, left-over rows not
+    used -- the authors' loaders); two-group mean-prediction parity with ``eps`` and the
+    dataset's box. Early
+    stopping and the plateau scheduler monitor the validation MSE of the deployed predictions
+    (Projection: of the unprojected ones).
+
+    Returns:
+        The record: test MSE and pooled gap of the deployed predictions (``test_mse``,
+        ``test_gap``), of the raw network outputs (``raw_test_mse``, ``raw_test_gap``), the
+        per-batch guarantee check, the primal-dual summary (pooled gap, weighted-average gap,
+        ``lambda_max``, bound) where the head used it, the Penalty selection, timings.
+    """
+    say = log or (lambda msg: None)
+    if setting is None:
+        raise ConfigError("synthetic job needs the (train, inference) batch setting")
+    train_batch, inference_batch = (int(v) for v in setting)
+    start = time.perf_counter()
+    train_part, val, test = (parts[k] for k in ("train", "val", "test"))
+    data = train_part
+    index = int(data.meta["index"])
+    lb, ub = data.meta["lb"], data.meta["ub"]
+    cfg = train_config(section, family="mean_parity", eps=section["eps"], lb=lb, ub=ub,
+                       batch_size=train_batch, eval_batch_size=inference_batch, loss="mse", seed=seed,
+                       backend=backend)
+    say(f"syn{index:02d} {setting_name(train_batch, inference_batch)} {method} seed {seed}: "
+        f"{len(train_part)}/{len(val)}/{len(test)} rows, box [{lb}, {ub}]")
+    trained = train(method, section, train_part, val, cfg, seed)
+    out = predict(trained, test, cfg, batch_gaps=True)
+    rows = out["rows"]  # with equal-composition batches the left-over test rows are not predicted
+    raw = torch.as_tensor(out["raw"][rows])
+    y_test = torch.as_tensor(test.y[rows], dtype=torch.float64)
+    g_test = test.groups[rows]
+    record = _record(
+        "synthetic", f"syn{index:02d}", method, seed, backend, section["eps"], trained, out, start,
+        index=int(index),
+        design={k: data.meta[k] for k in ("group_share", "strength", "correlation", "group_bias",
+                                          "noise_sd", "box", "lb", "ub", "target", "outside_box")},
+        setting=setting_name(train_batch, inference_batch), train_batch=train_batch,
+        inference_batch=inference_batch, b_tau=int(section["b_tau"]),
+        n_train=len(train_part), n_val=len(val), n_test=len(test), n_test_predicted=int(len(rows)),
+        test_mse=out["loss"], test_gap=out["pooled_gap"], raw_test_mse=float(metrics.mse(y_test, raw)),
+        raw_test_gap=abs(metrics.attribute_gaps(raw, g_test)[0]),
+        primal_dual=out.get("summary"))
+    say(f"test MSE {record['test_mse']:.4f}, pooled gap {record['test_gap']:.4f}, "
+        f"{record['training']['epochs_run']} epochs, {record['training']['job_seconds']:.1f} s")
+    return record
+
+
+@EXPERIMENTS.register("sba")
+def run_sba(parts: Mapping[str, FairData], method: str, seed: int, section: Mapping[str, Any], *, backend: str,
+            setting: tuple[int, int] | None = None, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """One (method, split seed) job of the SBA loans experiment (reference note, experiment 2).
+
+    Split ``split`` (train/val/test counts, stratified by the default label, ``random_state =
+    seed``); features fitted on the training rows; network ``d -> hidden -> 1`` trained full
+    batch on BCE with ``pos_weight = neg/pos`` (training rows); per-attribute mean-logit parity
+    (new business, urban) with ``eps``; validation and test are each projected as one batch.
+
+    Returns:
+        The record: test AUC/AP/BCE of the deployed logits and of the raw ones (Projection's
+        "before projection"), the mean-logit gap per attribute, selection and timings.
+    """
+    say = log or (lambda msg: None)
+    start = time.perf_counter()
+    train_part, val, test = (parts[k] for k in ("train", "val", "test"))
+    data = train_part
+    pos = float(train_part.y.sum())
+    pos_weight = (len(train_part) - pos) / pos
+    cfg = train_config(section, family="attribute_parity", eps=section["eps"], lb=None, ub=None,
+                       batch_size=len(train_part), eval_batch_size=max(len(val), len(test)), loss="bce",
+                       pos_weight=pos_weight, seed=seed, backend=backend)
+    say(f"SBA {method} seed {seed}: {len(train_part)}/{len(val)}/{len(test)} rows, {data.X.shape[1]} features, "
+        f"pos_weight {pos_weight:.3f}")
+    trained = train(method, section, train_part, val, cfg, seed)
+    out = predict(trained, test, cfg, batch_gaps=True)  # one batch: every test row
+    deployed = metrics.classification_metrics(out["pred"], test.y)
+    raw = metrics.classification_metrics(out["raw"], test.y)
+    record = _record(
+        "sba", "sba_loans", method, seed, backend, section["eps"], trained, out, start,
+        n_train=len(train_part), n_val=len(val), n_test=len(test), n_features=int(data.X.shape[1]),
+        pos_weight=pos_weight,
+        test_auc=deployed["auc"], test_ap=deployed["ap"], test_error_rate=deployed["error_rate"],
+        test_bce=out["loss"], raw_test_auc=raw["auc"], raw_test_ap=raw["ap"], test_gap=out["pooled_gap"],
+        test_attribute_gaps=dict(zip(data.group_names, metrics.attribute_gaps(out["pred"], test.groups))),
+        raw_test_attribute_gaps=dict(zip(data.group_names, metrics.attribute_gaps(out["raw"], test.groups))))
+    say(f"test AUC {record['test_auc']:.4f} (raw {record['raw_test_auc']:.4f}), AP {record['test_ap']:.4f}, "
+        f"gap {record['test_gap']:.4f}")
+    return record
+
+
+@EXPERIMENTS.register("employee")
+def run_employee(parts: Mapping[str, FairData], method: str, seed: int, section: Mapping[str, Any], *, backend: str,
+                 setting: tuple[int, int] | None = None, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """One method of the employee wage audit (reference note, experiment 3).
+
+    Target: ``EmpHourlyRate`` min-max scaled to [0, 1]; five protected attributes, both sides of
+    each -> 10 mean-residual parity constraints with ``eps`` and the box ``box``; network
+    ``63 -> hidden (LayerNorm) -> 1`` trained full batch on MSE and evaluated on the training
+    data (an audit of the data at hand, as the authors did; Penalty's lambda is therefore also
+    selected on the training data).
+
+    Returns:
+        The record: :func:`~fairopt.studies.layer.evaluation.wage_audit` of the deployed predictions and
+        of the raw network outputs (for Projection: the unconstrained network), selection and
+        timings.
+    """
+    say = log or (lambda msg: None)
+    start = time.perf_counter()
+    data = parts["train"]
+    lb, ub = (float(v) for v in section["box"])
+    cfg = train_config(section, family="residual_parity", eps=section["eps"], lb=lb, ub=ub,
+                       batch_size=len(data), eval_batch_size=len(data), loss="mse", seed=seed, backend=backend)
+    say(f"employee {method} seed {seed}: {len(data)} rows, {data.X.shape[1]} features")
+    trained = train(method, section, data, parts["val"], cfg, seed)
+    out = predict(trained, parts["test"], cfg, batch_gaps=True)
+    audit = {k: wage_audit(out[k], data.y, data.groups, data.group_names, eps=float(section["eps"]),
+                           tol=float(section["violation_tol"]), flag_percentile=float(section["flag_percentile"]))
+             for k in ("pred", "raw")}
+    record = _record("employee", "employee_performance", method, seed, backend, section["eps"], trained, out, start,
+                     n_rows=len(data), n_features=int(data.X.shape[1]), deployed=audit["pred"], raw=audit["raw"])
+    say(f"MSE {audit['pred']['mse']:.5f}, violated {audit['pred']['violated']}/{audit['pred']['n_constraints']}, "
+        f"max residual {audit['pred']['max_residual']:.2e}")
+    return record
+
+
+def run_job(experiment: str, parts: Mapping[str, FairData], section: Mapping[str, Any], *, method: str, seed: int,
+            setting: tuple[int, int] | None = None, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """One workflow job: the runner of ``experiment`` in :data:`EXPERIMENTS`.
+
+    Args:
+        experiment: ``synthetic``, ``sba`` or ``employee``.
+        parts: The prepared parts (``train``, ``val``, ``test``).
+        section: The experiment's settings, with the layer back end under ``backend``.
+        method: Method name.
+        seed: Seed (the split seed for SBA).
+        setting: (train batch, inference batch) (synthetic).
+        log: Progress callback.
+
+    Raises:
+        ConfigError: Unknown experiment or method, or a missing argument it needs.
+    """
+    body = dict(section)
+    backend = body.pop("backend")
+    runner = EXPERIMENTS.get(experiment)
+    return runner(parts, method, seed, body, backend=backend, setting=None if setting is None else tuple(setting),
+                  log=log)

@@ -1,0 +1,12 @@
+"""Rules layer_prepare_synthetic, layer_prepare_sba, layer_prepare_employee: one dataset's parts -> .npz files."""
+from fairopt.core.runlog import logged
+from fairopt.studies.layer.prepare import PARTS, PREPARE, write_parts
+
+smk = snakemake  # noqa: F821 (injected by Snakemake)
+
+with logged(smk.log[0]) as log:
+    experiment = smk.params.experiment
+    parts = PREPARE.get(experiment)(smk.params.source, smk.params.seed, smk.params.section)
+    write_parts(parts, {part: getattr(smk.output, part) for part in PARTS})
+    log.info("%s: %s rows, %d features", experiment, "/".join(str(len(parts[p])) for p in PARTS),
+             parts["train"].X.shape[1])
