@@ -99,7 +99,8 @@ def fit(model: nn.Module,
         monitor: str = "loss",
         early_stopping_patience: int | None = None,
         restore_best: bool = False,
-        parameters: Iterable[nn.Parameter] | None = None) -> TrainingResult:
+        parameters: Iterable[nn.Parameter] | None = None,
+        on_step: Callable[[nn.Module, int, int], None] | None = None) -> TrainingResult:
     """Train ``model`` by gradient steps on ``loss_fn`` over ``batches(epoch)``.
 
     Args:
@@ -116,7 +117,10 @@ def fit(model: nn.Module,
             training loss).
         early_stopping_patience: Stop after this many epochs without improvement of ``monitor``.
         restore_best: Load the weights of the best ``monitor`` epoch at the end.
-        parameters: Parameters to optimise (default: ``model.parameters()``).
+        parameters: Parameters to optimise (default: ``model.parameters()``), or torch param groups
+            (dicts with their own ``lr``/``momentum``).
+        on_step: Optional ``on_step(model, epoch, batch)`` after every optimizer step (learning curves
+            per gradient step); it must not change the model.
 
     Returns:
         A :class:`TrainingResult` whose ``history`` has one dict per epoch with ``epoch``,
@@ -144,6 +148,8 @@ def fit(model: nn.Module,
                 raise FloatingPointError(f"non-finite training loss at epoch {epoch}, batch {b}")
             loss.backward()
             opt.step()
+            if on_step is not None:
+                on_step(model, epoch, b)
             sums["loss"] = sums.get("loss", 0.0) + float(loss.detach())
             for k, v in logged.items():
                 sums[k] = sums.get(k, 0.0) + float(v)

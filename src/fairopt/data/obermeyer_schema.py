@@ -33,6 +33,7 @@ __all__ = [
     "NULLABLE_COLUMNS",
     "feature_columns",
     "validate_patients",
+    "risk_percentile",
     "canonical_columns",
 ]
 
@@ -204,3 +205,9 @@ def _is_indicator(name: str) -> bool:
     return (name.startswith("dem_") or name.endswith(("_elixhauser_tm1", "_romano_tm1", "-low_tm1", "-high_tm1",
                                                       "-normal_tm1")) or name in ("program_enrolled_t",)
             or name in COLUMN_ALIASES)
+
+
+def risk_percentile(risk: pd.Series) -> np.ndarray:
+    """Percentile rank 1..100 in equal-count bins, ties broken by order (Obermeyer's definition)."""
+    ranks = risk.rank(method="first")
+    return (pd.qcut(ranks, 100, labels=False) + 1).to_numpy(dtype=np.int64)

@@ -106,9 +106,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, ndtri
 
-from fairopt.studies.fdfl.prepare import risk_percentile
 from fairopt.data.obermeyer_schema import (NULLABLE_COLUMNS, OUTCOME_COLUMNS, PatientSchema, canonical_columns,
-                                           feature_columns, parse_data_dictionary)
+                                           feature_columns, parse_data_dictionary, risk_percentile)
 from fairopt.core.errors import ConfigError, DataError
 from fairopt.core.splits import trial_split
 
@@ -517,6 +516,159 @@ def _segments(values: np.ndarray, counts: np.ndarray, fn) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- generator
+def _draw_race(n: int, rng: np.random.Generator) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
+    """Race: exactly the full file's share of black patients, placed at random; the per-race row groups."""
+    n_black = int(round(n * FULL_FILE_BLACK_ROWS / FULL_FILE_ROWS))
+    black = np.zeros(n, dtype=np.int64)
+    black[rng.permutation(n)[:n_black]] = 1
+    groups = [np.flatnonzero(black == 0), np.flatnonzero(black == 1)]
+    cols: dict[str, np.ndarray] = {"race": np.where(black == 1, "black", "white")}
+    return groups, cols
+
+
+def _draw_outcomes(holdout: pd.DataFrame, groups: list[np.ndarray], n: int, rng: np.random.Generator,
+                   cols: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The real outcome rows: a balanced bootstrap of the hold-out patient-years within race."""
+    drawn = np.empty(n, dtype=np.int64)
+    for race_code, idx in enumerate(groups):
+        pool = np.flatnonzero(holdout["dem_race_black"].to_numpy() == race_code)
+        order = np.lexsort((holdout["risk_score_t"].to_numpy()[pool], holdout["cost_t"].to_numpy()[pool]))
+        pos = _balanced_draw(holdout[list(OUTCOME_COLUMNS)].to_numpy(dtype=float)[pool], order, len(idx), rng)
+        drawn[idx] = pool[pos[rng.permutation(len(idx))]]
+    rows = holdout.iloc[drawn].reset_index(drop=True)
+    for col in OUTCOME_COLUMNS:
+        cols[col] = rows[col].to_numpy()
+    return rows
+
+
+def _latent_drivers(rows: pd.DataFrame, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The standardised latent drivers (:data:`LATENT`) from rank-normal scores of the real outcomes."""
+    rn = {
+        "risk_score_t": _rank_normal(rows["risk_score_t"].to_numpy()),
+        "log_cost_t_hat": _rank_normal(rows["log_cost_t_hat"].to_numpy()),
+        "gagne_sum_t": _rank_normal(rows["gagne_sum_t"].to_numpy() + rng.random(n)),
+        "gagne_sum_t_hat": _rank_normal(rows["gagne_sum_t_hat"].to_numpy()),
+        "log_cost_avoidable_t_hat": _rank_normal(rows["log_cost_avoidable_t_hat"].to_numpy()),
+    }
+    latent = {}
+    for name, spec in LATENT.items():
+        value = spec["noise"] * rng.standard_normal(n)
+        for driver, w in spec.items():
+            if driver != "noise":
+                value = value + w * rn[driver]
+        latent[name] = _standardize(value)
+    return latent
+
+
+def _demographics(schema: PatientSchema, target: dict, groups: list[np.ndarray], S: np.ndarray, n: int,
+                  rng: np.random.Generator, cols: dict[str, np.ndarray]) -> np.ndarray:
+    """Age bands (severity-loaded, Table 1 shares per race) and sex; returns the age band per row."""
+    age_cols = [c for c in schema.names if c.startswith("dem_age_band_")]
+    age_latent = AGE_SEVERITY_LOADING * S + np.sqrt(1 - AGE_SEVERITY_LOADING ** 2) * rng.standard_normal(n)
+    band = np.zeros(n, dtype=np.int64)
+    for r, idx in enumerate(groups):
+        props = np.array([target[c][r] for c in age_cols])
+        cum = np.cumsum(props / props.sum())
+        cuts = np.round(cum * len(idx)).astype(np.int64)
+        order = np.argsort(age_latent[idx], kind="stable")
+        band[idx[order]] = np.searchsorted(cuts, np.arange(len(idx)), side="right")
+    for j, c in enumerate(age_cols):
+        cols[c] = (band == j).astype(np.int64)
+    cols["dem_female"] = _top_within(rng.random(n), groups, list(target["dem_female"]))
+    return band
+
+
+def _comorbidities(schema: PatientSchema, target: dict, groups: list[np.ndarray], S: np.ndarray, n: int,
+                   rng: np.random.Generator, cols: dict[str, np.ndarray]) -> list[str]:
+    """Elixhauser/Romano indicators at t-1 (severity and organ-system loadings) and their Gagne sum."""
+    comorb = [c for c in schema.names if c.endswith(("_elixhauser_tm1", "_romano_tm1"))]
+    prevalence = _comorbidity_prevalences(comorb, target)
+    systems = {name: rng.standard_normal(n) for name in ("cardiometabolic", "cardiac", "mental", "other")}
+    noise_sd = np.sqrt(1 - COMORBIDITY_SEVERITY_LOADING ** 2 - COMORBIDITY_SYSTEM_LOADING ** 2)
+    for c in comorb:
+        stem = c.rsplit("_", 2)[0]
+        latent_c = (COMORBIDITY_SEVERITY_LOADING * S
+                    + COMORBIDITY_SYSTEM_LOADING * systems[COMORBIDITY_SYSTEM.get(stem, "other")]
+                    + noise_sd * rng.standard_normal(n))
+        cols[c] = _top_within(latent_c, groups, list(prevalence[c]))
+    cols["gagne_sum_tm1"] = np.sum([cols[c] for c in comorb], axis=0).astype(np.int64)
+    return comorb
+
+
+def _costs_tm1(ctx: dict[str, np.ndarray], U: np.ndarray, A: np.ndarray, n: int, rng: np.random.Generator,
+               cols: dict[str, np.ndarray]) -> None:
+    """Costs at t-1 by category: the real total cost redistributed over active categories."""
+    total = np.empty(n)
+    total[np.argsort(U, kind="stable")] = np.sort(cols["cost_t"])
+    weights = {}
+    for c, spec in COST_CATEGORIES.items():
+        logit = spec["a"] + spec["u"] * U + spec["acute"] * A + _effects(spec.get("effects", {}), ctx, n)
+        active = rng.random(n) < expit(logit)
+        if "only_if" in spec:
+            active &= ctx[spec["only_if"]] > 0
+        weights[c] = active * spec["weight"] * rng.gamma(COST_WEIGHT_SHAPE, 1.0 / COST_WEIGHT_SHAPE, n)
+    wsum = np.sum(list(weights.values()), axis=0)
+    none = wsum == 0
+    weights["cost_op_primary_care_tm1"] = np.where(none, 1.0, weights["cost_op_primary_care_tm1"])
+    wsum = np.where(none, 1.0, wsum)
+    for c in COST_CATEGORIES:
+        unit = 100.0 if c == "cost_other_tm1" else 10.0
+        cols[c] = np.round(total * weights[c] / wsum / unit) * unit
+
+
+def _labs(thresholds: dict, lab_cols: dict, target: dict, groups: list[np.ndarray], ctx: dict[str, np.ndarray],
+          U: np.ndarray, n: int, rng: np.random.Generator, cols: dict[str, np.ndarray]) -> None:
+    """Labs: patient levels, tests at t-1 with their low/normal/high indicators, and the year-t means."""
+    levels = {}
+    for b, spec in LABS.items():
+        levels[b] = spec["median"] * np.exp(_effects(spec["effects"], ctx, n) + spec["sd"] * rng.standard_normal(n))
+    for col, b in YEAR_T_MEANS.items():
+        raw = levels[b] * np.exp(LABS[b]["within"] * rng.standard_normal(n))
+        factor = np.ones(n)
+        for r, idx in enumerate(groups):
+            factor[idx] = target[col][r] / raw[idx].mean()
+        levels[b] = levels[b] * factor
+        cols[col] = np.round(raw * factor, YEAR_T_DECIMALS[col])
+    for b in BIOMARKERS:
+        spec = LABS[b]
+        tested = rng.random(n) < expit(spec["test_a"] + TEST_U_SLOPE * U + _effects(spec["test_effects"], ctx, n))
+        rate = spec["mu"] * np.exp(TEST_COUNT_U_SLOPE * U + _effects(spec["mu_effects"], ctx, n))
+        count = np.where(tested, 1 + rng.poisson(rate), 0).astype(np.int64)
+        cols[f"{b}_tests_tm1"] = count
+        has = np.flatnonzero(count > 0)
+        values = np.repeat(levels[b][has], count[has]) * np.exp(spec["within"] * rng.standard_normal(count.sum()))
+        stats = {"min": _segments(values, count[has], np.minimum),
+                 "max": _segments(values, count[has], np.maximum),
+                 "mean": _segments(values, count[has], np.add) / count[has]}
+        low, high = thresholds[b]
+        for s in _STATS:
+            cls = np.where(stats[s] < low, 0, np.where(stats[s] > high, 2, 1))
+            for k, name in enumerate(_CLASSES):
+                ind = np.zeros(n, dtype=np.int64)
+                ind[has] = (cls == k).astype(np.int64)
+                cols[lab_cols[(b, s, name)]] = ind
+
+
+def _lasix(ctx: dict[str, np.ndarray], U: np.ndarray, n: int, rng: np.random.Generator,
+           cols: dict[str, np.ndarray]) -> None:
+    """Lasix (furosemide) doses at t-1: dose count, min/mean/max daily dose."""
+    takes = rng.random(n) < expit(LASIX["a"] + LASIX["u"] * U + _effects(LASIX["effects"], ctx, n))
+    doses = np.where(takes, 1 + rng.poisson(LASIX["count_mu"] * np.exp(LASIX["count_u"] * U)), 0).astype(np.int64)
+    base = np.clip(np.round(1 + 0.8 * ctx["chf"] + 0.5 * ctx["renal"] + 0.8 * rng.standard_normal(n)), 0,
+                   len(LASIX_DOSES) - 1).astype(np.int64)
+    has = np.flatnonzero(doses > 0)
+    step = rng.choice(np.array([-1, 0, 1]), size=doses.sum(), p=[0.15, 0.7, 0.15])
+    dose = LASIX_DOSES[np.clip(np.repeat(base[has], doses[has]) + step, 0, len(LASIX_DOSES) - 1)].astype(float)
+    lasix = {k: np.zeros(n) for k in ("min", "mean", "max")}
+    lasix["min"][has] = _segments(dose, doses[has], np.minimum)
+    lasix["max"][has] = _segments(dose, doses[has], np.maximum)
+    lasix["mean"][has] = np.round(_segments(dose, doses[has], np.add) / doses[has], 2)
+    cols["lasix_dose_count_tm1"] = doses
+    cols["lasix_min_daily_dose_tm1"] = lasix["min"]
+    cols["lasix_mean_daily_dose_tm1"] = lasix["mean"]
+    cols["lasix_max_daily_dose_tm1"] = lasix["max"]
+
+
 def generate_standin(dictionary_path: str | Path, holdout_path: str | Path, table1_path: str | Path, *,
                      n_rows: int = FULL_FILE_ROWS, seed: int = 0) -> pd.DataFrame:
     """Generate the calibrated synthetic stand-in for ``data_new.csv`` (model: module docstring).
@@ -548,137 +700,18 @@ def generate_standin(dictionary_path: str | Path, holdout_path: str | Path, tabl
     target = _table1_column_targets(table1)
     rng = np.random.default_rng(seed)
     n = int(n_rows)
-
-    # 1. race --------------------------------------------------------------------------------
-    n_black = int(round(n * FULL_FILE_BLACK_ROWS / FULL_FILE_ROWS))
-    black = np.zeros(n, dtype=np.int64)
-    black[rng.permutation(n)[:n_black]] = 1
-    groups = [np.flatnonzero(black == 0), np.flatnonzero(black == 1)]
-    cols: dict[str, np.ndarray] = {"race": np.where(black == 1, "black", "white")}
-
-    # 2. real outcome rows: balanced bootstrap within race --------------------------------------
-    drawn = np.empty(n, dtype=np.int64)
-    for race_code, idx in enumerate(groups):
-        pool = np.flatnonzero(holdout["dem_race_black"].to_numpy() == race_code)
-        order = np.lexsort((holdout["risk_score_t"].to_numpy()[pool], holdout["cost_t"].to_numpy()[pool]))
-        pos = _balanced_draw(holdout[list(OUTCOME_COLUMNS)].to_numpy(dtype=float)[pool], order, len(idx), rng)
-        drawn[idx] = pool[pos[rng.permutation(len(idx))]]
-    rows = holdout.iloc[drawn].reset_index(drop=True)
-    for col in OUTCOME_COLUMNS:
-        cols[col] = rows[col].to_numpy()
-
-    # 3. latent drivers ------------------------------------------------------------------------
-    rn = {
-        "risk_score_t": _rank_normal(rows["risk_score_t"].to_numpy()),
-        "log_cost_t_hat": _rank_normal(rows["log_cost_t_hat"].to_numpy()),
-        "gagne_sum_t": _rank_normal(rows["gagne_sum_t"].to_numpy() + rng.random(n)),
-        "gagne_sum_t_hat": _rank_normal(rows["gagne_sum_t_hat"].to_numpy()),
-        "log_cost_avoidable_t_hat": _rank_normal(rows["log_cost_avoidable_t_hat"].to_numpy()),
-    }
-    latent = {}
-    for name, spec in LATENT.items():
-        value = spec["noise"] * rng.standard_normal(n)
-        for driver, w in spec.items():
-            if driver != "noise":
-                value = value + w * rn[driver]
-        latent[name] = _standardize(value)
+    groups, cols = _draw_race(n, rng)
+    rows = _draw_outcomes(holdout, groups, n, rng, cols)
+    latent = _latent_drivers(rows, n, rng)
     U, S, A = latent["U"], latent["S"], latent["A"]
-
-    # 4. demographics --------------------------------------------------------------------------
-    age_cols = [c for c in schema.names if c.startswith("dem_age_band_")]
-    age_latent = AGE_SEVERITY_LOADING * S + np.sqrt(1 - AGE_SEVERITY_LOADING ** 2) * rng.standard_normal(n)
-    band = np.zeros(n, dtype=np.int64)
-    for r, idx in enumerate(groups):
-        props = np.array([target[c][r] for c in age_cols])
-        cum = np.cumsum(props / props.sum())
-        cuts = np.round(cum * len(idx)).astype(np.int64)
-        order = np.argsort(age_latent[idx], kind="stable")
-        band[idx[order]] = np.searchsorted(cuts, np.arange(len(idx)), side="right")
-    for j, c in enumerate(age_cols):
-        cols[c] = (band == j).astype(np.int64)
-    cols["dem_female"] = _top_within(rng.random(n), groups, list(target["dem_female"]))
-
-    # 5. comorbidities -------------------------------------------------------------------------
-    comorb = [c for c in schema.names if c.endswith(("_elixhauser_tm1", "_romano_tm1"))]
-    prevalence = _comorbidity_prevalences(comorb, target)
-    systems = {name: rng.standard_normal(n) for name in ("cardiometabolic", "cardiac", "mental", "other")}
-    noise_sd = np.sqrt(1 - COMORBIDITY_SEVERITY_LOADING ** 2 - COMORBIDITY_SYSTEM_LOADING ** 2)
-    for c in comorb:
-        stem = c.rsplit("_", 2)[0]
-        latent_c = (COMORBIDITY_SEVERITY_LOADING * S
-                    + COMORBIDITY_SYSTEM_LOADING * systems[COMORBIDITY_SYSTEM.get(stem, "other")]
-                    + noise_sd * rng.standard_normal(n))
-        cols[c] = _top_within(latent_c, groups, list(prevalence[c]))
-    cols["gagne_sum_tm1"] = np.sum([cols[c] for c in comorb], axis=0).astype(np.int64)
-
+    band = _demographics(schema, target, groups, S, n, rng, cols)
+    comorb = _comorbidities(schema, target, groups, S, n, rng, cols)
     ctx = {c.rsplit("_", 2)[0]: cols[c].astype(float) for c in comorb}
     ctx.update(female=cols["dem_female"].astype(float), age=band - 3.0, age75=(band == 6).astype(float),
                S=S, U=U, A=A)
-
-    # 6. costs at t-1 --------------------------------------------------------------------------
-    total = np.empty(n)
-    total[np.argsort(U, kind="stable")] = np.sort(cols["cost_t"])
-    weights = {}
-    for c, spec in COST_CATEGORIES.items():
-        logit = spec["a"] + spec["u"] * U + spec["acute"] * A + _effects(spec.get("effects", {}), ctx, n)
-        active = rng.random(n) < expit(logit)
-        if "only_if" in spec:
-            active &= ctx[spec["only_if"]] > 0
-        weights[c] = active * spec["weight"] * rng.gamma(COST_WEIGHT_SHAPE, 1.0 / COST_WEIGHT_SHAPE, n)
-    wsum = np.sum(list(weights.values()), axis=0)
-    none = wsum == 0
-    weights["cost_op_primary_care_tm1"] = np.where(none, 1.0, weights["cost_op_primary_care_tm1"])
-    wsum = np.where(none, 1.0, wsum)
-    for c in COST_CATEGORIES:
-        unit = 100.0 if c == "cost_other_tm1" else 10.0
-        cols[c] = np.round(total * weights[c] / wsum / unit) * unit
-
-    # 7./8. labs: levels, tests at t-1, indicators; year-t means --------------------------------
-    levels = {}
-    for b, spec in LABS.items():
-        levels[b] = spec["median"] * np.exp(_effects(spec["effects"], ctx, n) + spec["sd"] * rng.standard_normal(n))
-    for col, b in YEAR_T_MEANS.items():
-        raw = levels[b] * np.exp(LABS[b]["within"] * rng.standard_normal(n))
-        factor = np.ones(n)
-        for r, idx in enumerate(groups):
-            factor[idx] = target[col][r] / raw[idx].mean()
-        levels[b] = levels[b] * factor
-        cols[col] = np.round(raw * factor, YEAR_T_DECIMALS[col])
-    for b in BIOMARKERS:
-        spec = LABS[b]
-        tested = rng.random(n) < expit(spec["test_a"] + TEST_U_SLOPE * U + _effects(spec["test_effects"], ctx, n))
-        rate = spec["mu"] * np.exp(TEST_COUNT_U_SLOPE * U + _effects(spec["mu_effects"], ctx, n))
-        count = np.where(tested, 1 + rng.poisson(rate), 0).astype(np.int64)
-        cols[f"{b}_tests_tm1"] = count
-        has = np.flatnonzero(count > 0)
-        values = np.repeat(levels[b][has], count[has]) * np.exp(spec["within"] * rng.standard_normal(count.sum()))
-        stats = {"min": _segments(values, count[has], np.minimum),
-                 "max": _segments(values, count[has], np.maximum),
-                 "mean": _segments(values, count[has], np.add) / count[has]}
-        low, high = thresholds[b]
-        for s in _STATS:
-            cls = np.where(stats[s] < low, 0, np.where(stats[s] > high, 2, 1))
-            for k, name in enumerate(_CLASSES):
-                ind = np.zeros(n, dtype=np.int64)
-                ind[has] = (cls == k).astype(np.int64)
-                cols[lab_cols[(b, s, name)]] = ind
-
-    # 9. lasix ---------------------------------------------------------------------------------
-    takes = rng.random(n) < expit(LASIX["a"] + LASIX["u"] * U + _effects(LASIX["effects"], ctx, n))
-    doses = np.where(takes, 1 + rng.poisson(LASIX["count_mu"] * np.exp(LASIX["count_u"] * U)), 0).astype(np.int64)
-    base = np.clip(np.round(1 + 0.8 * ctx["chf"] + 0.5 * ctx["renal"] + 0.8 * rng.standard_normal(n)), 0,
-                   len(LASIX_DOSES) - 1).astype(np.int64)
-    has = np.flatnonzero(doses > 0)
-    step = rng.choice(np.array([-1, 0, 1]), size=doses.sum(), p=[0.15, 0.7, 0.15])
-    dose = LASIX_DOSES[np.clip(np.repeat(base[has], doses[has]) + step, 0, len(LASIX_DOSES) - 1)].astype(float)
-    lasix = {k: np.zeros(n) for k in ("min", "mean", "max")}
-    lasix["min"][has] = _segments(dose, doses[has], np.minimum)
-    lasix["max"][has] = _segments(dose, doses[has], np.maximum)
-    lasix["mean"][has] = np.round(_segments(dose, doses[has], np.add) / doses[has], 2)
-    cols["lasix_dose_count_tm1"] = doses
-    cols["lasix_min_daily_dose_tm1"] = lasix["min"]
-    cols["lasix_mean_daily_dose_tm1"] = lasix["mean"]
-    cols["lasix_max_daily_dose_tm1"] = lasix["max"]
+    _costs_tm1(ctx, U, A, n, rng, cols)
+    _labs(thresholds, lab_cols, target, groups, ctx, U, n, rng, cols)
+    _lasix(ctx, U, n, rng, cols)
 
     # assemble in dictionary order with dictionary dtypes --------------------------------------
     missing = [c for c in schema.names if c not in cols]

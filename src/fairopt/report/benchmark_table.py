@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from fairopt.core.io import write_csv, write_text
+from fairopt.report.markdown import markdown_table
 
 __all__ = ["BenchmarkRow", "bench_row", "machine_label", "benchmark_frame", "write_benchmark_table",
            "COMPARISONS"]
@@ -119,7 +120,7 @@ def _fmt(v) -> str:
         return "yes" if v else "NO"
     if isinstance(v, float):
         return f"{v:.4g}"
-    return str(v).replace("|", "\\|")
+    return str(v)
 
 
 def to_markdown(frame: pd.DataFrame, title: str | None = None) -> str:
@@ -129,10 +130,7 @@ def to_markdown(frame: pd.DataFrame, title: str | None = None) -> str:
     summary = f"{int(met.astype(bool).sum())} of {len(met)} targets met\n\n" if len(met) else ""
     cols = ["study", "benchmark", "setting", "metric", "value", "unit", "reference", "comparison", "ratio",
             "target_met", "note", "machine"]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in frame[cols].itertuples(index=False):
-        lines.append("| " + " | ".join(_fmt(v) for v in row) + " |")
-    return head + summary + "\n".join(lines) + "\n"
+    return head + summary + markdown_table(frame[cols], cell=_fmt)
 
 
 def write_benchmark_table(rows: Iterable[BenchmarkRow] | pd.DataFrame, csv_path: str | Path,

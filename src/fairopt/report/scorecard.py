@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from fairopt.core.io import write_csv, write_text
+from fairopt.report.markdown import markdown_table
 
 __all__ = ["ScoreRow", "compare_number", "compare_claim", "not_run", "scorecard_frame", "write_scorecard",
            "combine_scorecards"]
@@ -102,12 +103,8 @@ def scorecard_frame(rows: Iterable[ScoreRow]) -> pd.DataFrame:
 
 
 def to_markdown(frame: pd.DataFrame) -> str:
-    """GitHub-flavoured Markdown table (no optional dependency on ``tabulate``)."""
-    cols = list(frame.columns)
-    esc = lambda v: str(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(esc(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
+    """The scorecard as a Markdown table (:func:`fairopt.report.markdown.markdown_table`)."""
+    return markdown_table(frame)
 
 
 def write_scorecard(rows: Iterable[ScoreRow], csv_path: str | Path, md_path: str | Path | None = None,

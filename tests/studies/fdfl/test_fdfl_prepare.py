@@ -9,7 +9,8 @@ import pytest
 
 from fairopt.studies.common import schema_defaults
 from fairopt.studies.fdfl.prepare import (DERIVED_COLUMNS, GainConfig, build_modelling_table, derived_summary,
-                                     nearest_enrolled_cost, propensity_scores, risk_percentile)
+                                     nearest_enrolled_cost, propensity_scores)
+from fairopt.data.obermeyer_schema import risk_percentile
 from fairopt.data.obermeyer_schema import validate_patients
 from fairopt.core.errors import ConfigError, DataError
 

@@ -126,44 +126,16 @@ features it is given; :func:`check_no_sensitive` / :func:`check_no_sensitive_col
 """
 from __future__ import annotations
 
-from fairopt.methods.dafh.baselines import PARTITION_KINDS, make_partition_classifier
-from fairopt.methods.dafh.checks import (binary_labels, check_n_groups, check_no_sensitive,
-                                         check_no_sensitive_columns, validate_inputs)
-from fairopt.methods.dafh.estimator import DAFHClassifier, standardisation
-from fairopt.methods.dafh.metrics import (GroupRisks, SignificanceResult, assigned_accuracy, disparity,
-                                          evaluate_estimator, evaluate_predictions, fairness_without_harm_mask,
-                                          group_risks, max_gain, mcnemar_pvalue, min_envy, n_models,
-                                          n_violations, prob_fairness_without_harm, significant_violations,
-                                          violations, zero_one_losses)
-from fairopt.methods.dafh.network import BatchedDAFHNetwork, BatchedPooled, DAFHNetwork
-from fairopt.methods.dafh.objective import (accuracy_form_of_lower_bound, fairness_objective, group_sums,
-                                            hard_assignments, kl_to_uniform, lower_bound_objective,
-                                            objective_brackets, sigmoid_surrogate_loss, sigmoid_surrogate_loss_np,
-                                            surrogate_objective, surrogate_objective_np)
-from fairopt.methods.dafh.partitions import (USTUN_LOGISTIC_PARAMS, ClusteringClassifier, ConstantClassifier,
-                                             LRAllClassifier, ManualPartitionClassifier, PartitionClassifier,
-                                             PooledClassifier, TrivialPartitionClassifier, fit_logistic,
-                                             ustun_logistic_regression)
-from fairopt.methods.dafh.training import (DAFHConfig, DAFHParameters, init_network, seed_streams, train_dafh,
-                                           train_dafh_batched, train_pooled, train_pooled_batched)
-from fairopt.methods.dafh.tree import TreeLRClassifier, preference_score, stratified_holdout
+from fairopt._lazy import lazy_exports
 
-__all__ = [
-    "PARTITION_KINDS", "make_partition_classifier",
-    "binary_labels", "check_n_groups", "check_no_sensitive", "check_no_sensitive_columns", "validate_inputs",
-    "DAFHClassifier", "standardisation",
-    "GroupRisks", "SignificanceResult", "assigned_accuracy", "disparity", "evaluate_estimator",
-    "evaluate_predictions", "fairness_without_harm_mask", "group_risks", "max_gain", "mcnemar_pvalue", "min_envy",
-    "n_models", "n_violations", "prob_fairness_without_harm", "significant_violations", "violations",
-    "zero_one_losses",
-    "BatchedDAFHNetwork", "BatchedPooled", "DAFHNetwork",
-    "accuracy_form_of_lower_bound", "fairness_objective", "group_sums", "hard_assignments", "kl_to_uniform",
-    "lower_bound_objective", "objective_brackets", "sigmoid_surrogate_loss", "sigmoid_surrogate_loss_np",
-    "surrogate_objective", "surrogate_objective_np",
-    "USTUN_LOGISTIC_PARAMS", "ClusteringClassifier", "ConstantClassifier", "LRAllClassifier",
-    "ManualPartitionClassifier", "PartitionClassifier", "PooledClassifier", "TrivialPartitionClassifier",
-    "fit_logistic", "ustun_logistic_regression",
-    "DAFHConfig", "DAFHParameters", "init_network", "seed_streams", "train_dafh", "train_dafh_batched",
-    "train_pooled", "train_pooled_batched",
-    "TreeLRClassifier", "preference_score", "stratified_holdout",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "fairopt.methods.dafh.baselines": ['PARTITION_KINDS', 'make_partition_classifier'],
+    "fairopt.methods.dafh.checks": ['binary_labels', 'check_n_groups', 'check_no_sensitive', 'check_no_sensitive_columns', 'validate_inputs'],
+    "fairopt.methods.dafh.estimator": ['DAFHClassifier', 'standardisation'],
+    "fairopt.methods.dafh.metrics": ['GroupRisks', 'SignificanceResult', 'assigned_accuracy', 'disparity', 'evaluate_estimator', 'evaluate_predictions', 'fairness_without_harm_mask', 'group_risks', 'max_gain', 'mcnemar_pvalue', 'min_envy', 'n_models', 'n_violations', 'prob_fairness_without_harm', 'significant_violations', 'violations', 'zero_one_losses'],
+    "fairopt.methods.dafh.network": ['BatchedDAFHNetwork', 'BatchedPooled', 'DAFHNetwork'],
+    "fairopt.methods.dafh.objective": ['accuracy_form_of_lower_bound', 'fairness_objective', 'group_sums', 'hard_assignments', 'kl_to_uniform', 'lower_bound_objective', 'objective_brackets', 'sigmoid_surrogate_loss', 'sigmoid_surrogate_loss_np', 'surrogate_objective', 'surrogate_objective_np'],
+    "fairopt.methods.dafh.partitions": ['USTUN_LOGISTIC_PARAMS', 'ClusteringClassifier', 'ConstantClassifier', 'LRAllClassifier', 'ManualPartitionClassifier', 'PartitionClassifier', 'PooledClassifier', 'TrivialPartitionClassifier', 'fit_logistic', 'ustun_logistic_regression'],
+    "fairopt.methods.dafh.training": ['DAFHConfig', 'DAFHParameters', 'init_network', 'seed_streams', 'train_dafh', 'train_dafh_batched', 'train_pooled', 'train_pooled_batched'],
+    "fairopt.methods.dafh.tree": ['TreeLRClassifier', 'preference_score', 'stratified_holdout'],
+})

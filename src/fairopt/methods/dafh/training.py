@@ -35,7 +35,7 @@ which fix the floating-point reduction order) -> bit-identical parameters.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -341,7 +341,8 @@ def _to_numpy(t: torch.Tensor) -> np.ndarray:
 
 
 def train_dafh(x, y_pm, *, n_groups: int, config: DAFHConfig = DAFHConfig(), seed: int = 0,
-               dtype: str | torch.dtype = torch.float32) -> DAFHParameters:
+               dtype: str | torch.dtype = torch.float32,
+               on_step: Callable[[int, DAFHParameters], None] | None = None) -> DAFHParameters:
     """Train one DAFH configuration (Algorithm 1) on standardised features.
 
     Args:
@@ -351,6 +352,9 @@ def train_dafh(x, y_pm, *, n_groups: int, config: DAFHConfig = DAFHConfig(), see
         config: Hyperparameters.
         seed: Seed of every random draw.
         dtype: Training dtype (``float32`` for speed, ``float64`` for checks).
+        on_step: Optional ``on_step(step, params)`` after every gradient step (``step`` counts from 1;
+            ``params`` the current weights with the frozen pooled classifier): learning curves per
+            mini-batch step (the paper's Fig. 2).
 
     Returns:
         The trained :class:`DAFHParameters`.
@@ -374,14 +378,24 @@ def train_dafh(x, y_pm, *, n_groups: int, config: DAFHConfig = DAFHConfig(), see
 
     groups = [{"params": net.group_parameters(), "lr": config.lr_group, "momentum": config.group_momentum},
               {"params": net.decoupled_parameters(), "lr": config.lr_decoupled, "momentum": config.momentum}]
+    def params(history: list, seconds: float) -> DAFHParameters:
+        g0, g1 = net.group[0], net.group[-1]
+        return DAFHParameters(w1=_to_numpy(g0.weight), b1=_to_numpy(g0.bias), w2=_to_numpy(g1.weight),
+                              b2=_to_numpy(g1.bias), wd=_to_numpy(net.decoupled.weight),
+                              bd=_to_numpy(net.decoupled.bias), pooled_w=pooled_w, pooled_b=pooled_b,
+                              config=config, history=history, seconds=seconds)
+
+    steps = [0]
+
+    def step_hook(_model, _epoch, _batch):
+        steps[0] += 1
+        with torch.no_grad():
+            on_step(steps[0], params([], time.perf_counter() - start))
+
     result = fit(net, loss_fn, _batches(xt, yt, config.batch_size, shuffle_seed), epochs=config.epochs,
                  optimizer=OptimizerConfig(name="sgd", lr=config.lr_decoupled, momentum=config.momentum),
-                 parameters=groups)
-    g0, g1 = net.group[0], net.group[-1]
-    return DAFHParameters(w1=_to_numpy(g0.weight), b1=_to_numpy(g0.bias), w2=_to_numpy(g1.weight),
-                          b2=_to_numpy(g1.bias), wd=_to_numpy(net.decoupled.weight),
-                          bd=_to_numpy(net.decoupled.bias), pooled_w=pooled_w, pooled_b=pooled_b,
-                          config=config, history=result.history, seconds=time.perf_counter() - start)
+                 parameters=groups, on_step=None if on_step is None else step_hook)
+    return params(result.history, time.perf_counter() - start)
 
 
 def train_dafh_batched(x, y_pm, *, n_groups: int, configs: Sequence[DAFHConfig], seed: int = 0,

@@ -35,11 +35,9 @@ __all__ = [
     "make_instance",
     "threshold_grid",
     "group_weights",
-    "squared_loss",
     "objective",
     "objective_parts",
     "unfairness_of_intervals",
-    "interval_index",
     "least_squares",
 ]
 
@@ -138,12 +136,6 @@ def group_weights(a: np.ndarray) -> np.ndarray:
     return 1.0 / a.size - a / a.sum()
 
 
-def squared_loss(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
-    """``sum_i (w'x_i - y_i)^2`` (a sum, not a mean, as in the slides)."""
-    r = np.asarray(X, dtype=float) @ np.asarray(w, dtype=float) - y
-    return float(r @ r)
-
-
 def objective_parts(inst: Instance, w: np.ndarray) -> tuple[float, float]:
     """``(loss, U)`` of a model ``w``: squared loss and discretized unfairness (strict ``>``)."""
     t = inst.X @ np.asarray(w, dtype=float)
@@ -155,11 +147,6 @@ def objective(inst: Instance, lam: float, w: np.ndarray) -> float:
     """The exact objective ``f(w) = loss(w) + lam * U(Xw)``."""
     loss, unf = objective_parts(inst, w)
     return loss + lam * unf
-
-
-def interval_index(t: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """Interval ``k_i`` of each prediction: ``k = #{j : t > b_j}`` (0..l), so ``z_ij = 1(k_i > j)``."""
-    return np.searchsorted(np.asarray(thresholds, dtype=float), np.asarray(t, dtype=float), side="left")
 
 
 def unfairness_of_intervals(k: np.ndarray, c: np.ndarray, l: int) -> float:  # noqa: E741

@@ -34,7 +34,7 @@ import pandas as pd
 
 from fairopt.methods.fairreg.formulations import relative_gap
 from fairopt.studies.fairreg.settings import format_value
-from fairopt.report.scorecard import to_markdown
+from fairopt.report.markdown import markdown_table as report_markdown
 
 __all__ = [
     "AVG",
@@ -310,10 +310,9 @@ def markdown_table(frame: pd.DataFrame, digits: int = 3, title: str | None = Non
     def fmt(v):
         if isinstance(v, (float, np.floating)):
             return "" if not np.isfinite(v) else f"{v:.{digits}g}"
-        return v
+        return str(v)
 
-    text = to_markdown(frame.apply(lambda col: col.map(fmt)))
-    return f"# {title}\n\n{text}" if title else text
+    return report_markdown(frame, cell=fmt, title=title)
 
 
 def read_tables(paths: Any) -> tuple[dict[str, Any], dict[str, Any]]:

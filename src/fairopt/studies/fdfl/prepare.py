@@ -47,13 +47,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
-from fairopt.data.obermeyer_schema import feature_columns
+from fairopt.data.obermeyer_schema import feature_columns, risk_percentile
 from fairopt.core.errors import ConfigError, DataError
 
 __all__ = [
     "GainConfig",
     "DERIVED_COLUMNS",
-    "risk_percentile",
     "nearest_enrolled_cost",
     "propensity_scores",
     "build_modelling_table",
@@ -84,12 +83,6 @@ class GainConfig:
             raise ConfigError("config keys fdfl.data.gain.scale / floor: expected positive numbers")
         if self.propensity_C <= 0:
             raise ConfigError("config key fdfl.data.propensity.C: expected a positive number")
-
-
-def risk_percentile(risk: pd.Series) -> np.ndarray:
-    """Percentile rank 1..100 in equal-count bins, ties broken by order (Obermeyer's definition)."""
-    ranks = risk.rank(method="first")
-    return (pd.qcut(ranks, 100, labels=False) + 1).to_numpy(dtype=np.int64)
 
 
 def nearest_enrolled_cost(z: np.ndarray, enrolled: np.ndarray, cost: np.ndarray) -> np.ndarray:

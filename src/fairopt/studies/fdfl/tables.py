@@ -15,6 +15,7 @@ import pandas as pd
 
 from fairopt.core.errors import DataError
 from fairopt.core.io import read_json
+from fairopt.report.markdown import markdown_table
 
 __all__ = ["results_frame", "table2", "table2_markdown", "group_errors", "history_frame", "TABLE2_METRICS"]
 
@@ -86,16 +87,13 @@ def _pm(mean: float, std: float, digits: int) -> str:
 
 def table2_markdown(table: pd.DataFrame, banner: str = "") -> str:
     """Table 2 in the paper's layout (MSE, Regret, Fairness as mean ± std, Time in seconds)."""
-    lines = []
-    if banner:
-        lines += [f"> {banner}", ""]
-    lines += ["| Method | MSE (train) | Regret (test) | Fairness F (train) | Time (s) | Test MSE | Test F |",
-              "|---|---|---|---|---|---|---|"]
-    for r in table.itertuples(index=False):
-        lines.append(f"| {r.label} | {_pm(r.mse_mean, r.mse_std, 2)} | {_pm(r.regret_mean, r.regret_std, 2)} | "
-                     f"{_pm(r.fairness_mean, r.fairness_std, 3)} | {r.time_mean:.2f} | "
-                     f"{_pm(r.test_mse_mean, r.test_mse_std, 2)} | {_pm(r.test_fairness_mean, r.test_fairness_std, 3)} |")
-    return "\n".join(lines) + "\n"
+    rows = pd.DataFrame([{
+        "Method": r.label, "MSE (train)": _pm(r.mse_mean, r.mse_std, 2),
+        "Regret (test)": _pm(r.regret_mean, r.regret_std, 2),
+        "Fairness F (train)": _pm(r.fairness_mean, r.fairness_std, 3), "Time (s)": f"{r.time_mean:.2f}",
+        "Test MSE": _pm(r.test_mse_mean, r.test_mse_std, 2),
+        "Test F": _pm(r.test_fairness_mean, r.test_fairness_std, 3)} for r in table.itertuples(index=False)])
+    return (f"> {banner}\n\n" if banner else "") + markdown_table(rows)
 
 
 def history_frame(paths: Iterable[str | Path]) -> pd.DataFrame:
