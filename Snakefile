@@ -15,6 +15,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/fdfl.smk"
 include: "workflow/rules/fairreg.smk"
 include: "workflow/rules/layer.smk"
+include: "workflow/rules/dafh.smk"
 include: "workflow/rules/report.smk"
 
 

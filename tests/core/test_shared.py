@@ -110,9 +110,12 @@ def test_scorecard_verdicts(tmp_path):
             compare_number("s", "b", 10.0, 12.0, rel_tol=0.1),
             compare_number("s", "c", 10.0, 10.0, rel_tol=0.1, comparable=False, note="stand-in data"),
             compare_claim("s", "d", "x < y", True, "x=1, y=2"),
-            not_run("s", "e", "3.2", "needs a GPU")]
+            not_run("s", "e", "3.2", "needs a GPU"),
+            compare_claim("s", "f", "x < y", True, "x=1, y=2", conclusive=False, note="2 of 5 trials"),
+            compare_number("s", "g", 10.0, 30.0, rel_tol=0.1, conclusive=False)]
     frame = write_scorecard(rows, tmp_path / "s.csv", tmp_path / "s.md", title="S")
-    assert list(frame["verdict"]) == ["reproduced", "not reproduced", "not comparable", "reproduced", "not run"]
+    assert list(frame["verdict"]) == ["reproduced", "not reproduced", "not comparable", "reproduced", "not run",
+                                      "inconclusive", "inconclusive"]
     assert "2 reproduced" in (tmp_path / "s.md").read_text()
 
 
@@ -166,7 +169,7 @@ def test_combine_scorecards_sections_and_counts(tmp_path):
     assert list(out["verdict"]) == ["reproduced", "not run"]
     md = (tmp_path / "s.md").read_text()
     assert "## fdfl" in md and "## layer" in md and "Data: standin(seed=0)" in md
-    assert "1 reproduced, 0 not reproduced, 0 not comparable, 1 not run" in md
+    assert "1 reproduced, 0 not reproduced, 0 inconclusive, 0 not comparable, 1 not run" in md
     with pytest.raises(ValueError, match="lacks columns"):
         combine_scorecards({"bad": pd.DataFrame({"study": ["x"]})}, tmp_path / "t.csv", tmp_path / "t.md")
 

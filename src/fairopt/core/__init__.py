@@ -9,6 +9,7 @@
 * :mod:`~fairopt.core.training` -- the one training loop;
 * :mod:`~fairopt.core.models` -- MLP builder, seeding;
 * :mod:`~fairopt.core.runlog` -- logging of workflow jobs;
+* :mod:`~fairopt.core.timing` -- wall/CPU time of a job with cores and load average;
 * :mod:`~fairopt.core.cli_config` -- typed nested ``--config`` overrides.
 """
 from __future__ import annotations

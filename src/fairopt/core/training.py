@@ -19,7 +19,8 @@ from torch import nn
 
 from fairopt.core.errors import ConfigError
 
-__all__ = ["OptimizerConfig", "SchedulerConfig", "TrainingResult", "make_optimizer", "make_scheduler", "fit"]
+__all__ = ["OptimizerConfig", "SchedulerConfig", "TrainingResult", "PlainSGD", "make_optimizer", "make_scheduler",
+           "fit"]
 
 
 @dataclass
@@ -65,8 +66,62 @@ class TrainingResult:
         return self.seconds / max(self.epochs_run, 1)
 
 
-def make_optimizer(params: Iterable[nn.Parameter], cfg: OptimizerConfig) -> torch.optim.Optimizer:
-    """Build the optimizer named in ``cfg`` (``adam``, ``adamw`` or ``sgd``)."""
+class PlainSGD:
+    """``torch.optim.SGD``'s update (momentum, no dampening, no Nesterov, optional weight decay) without
+    ``torch.optim``: building any ``torch.optim`` optimizer imports ``torch._dynamo`` (about a second per
+    process), which dominates short jobs that each train for a few seconds (the DAFH grid).
+
+    Per parameter ``p`` with gradient ``g`` (after ``g += weight_decay * p``): the first step sets the
+    buffer ``v = g``, later steps ``v = momentum * v + g``; then ``p -= lr * v`` (``v = g`` without
+    momentum) -- the same operations in the same order as ``torch.optim.SGD`` on CPU (its single-tensor
+    path), so trajectories are identical bit for bit (tested). No learning-rate scheduler (they need a
+    ``torch.optim.Optimizer``).
+
+    Args:
+        params: Parameters or param groups (dicts with ``params`` and optional ``lr``/``momentum``/
+            ``weight_decay``).
+        lr, momentum, weight_decay: Defaults of the groups.
+    """
+
+    def __init__(self, params, *, lr: float, momentum: float = 0.0, weight_decay: float = 0.0):
+        params = list(params)
+        groups = params if params and isinstance(params[0], dict) else [{"params": params}]
+        self.param_groups = []
+        for g in groups:
+            group = {"lr": lr, "momentum": momentum, "weight_decay": weight_decay, **g}
+            group["params"] = list(group["params"])
+            self.param_groups.append(group)
+        self._buffers: dict[int, torch.Tensor] = {}
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    p.grad.detach_().zero_()
+
+    @torch.no_grad()
+    def step(self) -> None:
+        for group in self.param_groups:
+            lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad = p.grad if wd == 0 else p.grad.add(p, alpha=wd)
+                if mu != 0:
+                    buf = self._buffers.get(id(p))
+                    if buf is None:
+                        buf = torch.clone(grad).detach()
+                        self._buffers[id(p)] = buf
+                    else:
+                        buf.mul_(mu).add_(grad, alpha=1)
+                    grad = buf
+                p.add_(grad, alpha=-lr)
+
+
+def make_optimizer(params: Iterable[nn.Parameter], cfg: OptimizerConfig) -> torch.optim.Optimizer | PlainSGD:
+    """Build the optimizer named in ``cfg`` (``adam``, ``adamw``, ``sgd`` or ``plain_sgd`` -- :class:`PlainSGD`)."""
     name = cfg.name.lower()
     if name == "adam":
         return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -74,14 +129,20 @@ def make_optimizer(params: Iterable[nn.Parameter], cfg: OptimizerConfig) -> torc
         return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     if name == "sgd":
         return torch.optim.SGD(params, lr=cfg.lr, weight_decay=cfg.weight_decay, momentum=cfg.momentum)
-    raise ConfigError(f"config key optimizer.name: unknown optimizer {cfg.name!r}; expected adam, adamw or sgd")
+    if name == "plain_sgd":
+        return PlainSGD(params, lr=cfg.lr, weight_decay=cfg.weight_decay, momentum=cfg.momentum)
+    raise ConfigError(f"config key optimizer.name: unknown optimizer {cfg.name!r}; expected adam, adamw, sgd or "
+                      "plain_sgd")
 
 
-def make_scheduler(optimizer: torch.optim.Optimizer, cfg: SchedulerConfig):
+def make_scheduler(optimizer: torch.optim.Optimizer | PlainSGD, cfg: SchedulerConfig):
     """Build the scheduler named in ``cfg`` (``none`` -> ``None``; ``plateau`` -> ReduceLROnPlateau)."""
     name = cfg.name.lower()
     if name == "none":
         return None
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise ConfigError(f"config key scheduler.name: {cfg.name!r} needs a torch.optim optimizer, not "
+                          f"{type(optimizer).__name__} (use optimizer sgd instead of plain_sgd)")
     if name == "plateau":
         return torch.optim.lr_scheduler.ReduceLROnPlateau(
             optimizer, mode="min", factor=cfg.factor, patience=cfg.patience, min_lr=cfg.min_lr)

@@ -6,8 +6,10 @@
   encode categories, with one-line errors naming file, column and lines;
 * :mod:`~fairopt.data.container` -- :class:`~fairopt.data.container.FairData`, what every loader
   returns (features, target, protected attributes, metadata; saved as ``.npz``);
-* one loader per dataset: :mod:`~fairopt.data.communities`, :mod:`~fairopt.data.law_school`,
-  :mod:`~fairopt.data.sba`, :mod:`~fairopt.data.employee`; the Obermeyer patient file's schema
+* one loader per dataset: :mod:`~fairopt.data.communities`, :mod:`~fairopt.data.law_school`
+  (fair regression), :mod:`~fairopt.data.sba`, :mod:`~fairopt.data.employee` (fairness layer),
+  :mod:`~fairopt.data.adult`, :mod:`~fairopt.data.compas`, :mod:`~fairopt.data.german`,
+  :mod:`~fairopt.data.bank` (DAFH; ``dafh_datasets.md`` tabulates them); the Obermeyer patient file's schema
   and validation (:mod:`~fairopt.data.obermeyer_schema`) and calibrated stand-in
   (:mod:`~fairopt.data.obermeyer_standin`);
 * :mod:`fairopt.data.synthetic` -- the documented generators of the studies' synthetic data;

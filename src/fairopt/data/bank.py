@@ -43,7 +43,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from fairopt.core.errors import DataError
 from fairopt.data.container import FairData
 from fairopt.data.tabular import binary, levels, numeric, one_hot, read_table, require_columns
 
@@ -69,6 +68,8 @@ def age_groups(age: np.ndarray, age_cut: float | Sequence[float]) -> tuple[np.nd
         if not math.isfinite(c):
             raise ValueError(f"age_cut must be finite, got {age_cut!r}")
         return (age < c).astype(np.int64), {0: f"age >= {age_cut:g}", 1: f"age < {age_cut:g}"}
+    if isinstance(age_cut, (str, bytes)):
+        raise ValueError(f"age_cut must be a number or a pair (lo, hi), got {age_cut!r}")
     try:
         lo, hi = (float(v) for v in age_cut)
     except (TypeError, ValueError):

@@ -71,9 +71,10 @@ import pandas as pd
 
 from fairopt.core.errors import DataError
 from fairopt.data.container import FairData
-from fairopt.data.tabular import file_lines, levels, numeric, one_hot, read_table, require_columns
+from fairopt.data.tabular import (check_label_leakage, file_lines, label_agreement, levels, numeric, one_hot,
+                                  read_table, require_columns)
 
-__all__ = ["COMPAS_FEATURES", "COMPAS_REQUIRED", "COMPAS_DROPPED", "label_agreement", "check_label_leakage",
+__all__ = ["COMPAS_FEATURES", "COMPAS_REQUIRED", "COMPAS_DROPPED",
            "load_compas"]
 
 COMPAS_LABEL = "two_year_recid"
@@ -112,54 +113,6 @@ COMPAS_DROPPED = {
     "priors_count.1": "duplicate of priors_count",
     "c_charge_desc": "free text, 437 levels (kept with charge_desc=True)",
 }
-
-
-def label_agreement(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Per column, the largest share of rows on which a one-threshold rule of the column equals ``y``.
-
-    For each column every split between two consecutive distinct values is tried in both
-    orientations (``x > t`` -> 1 or ``x > t`` -> 0); for a binary column this is the agreement of the
-    column or of its complement. A constant column scores the base rate ``max(mean(y), 1 - mean(y))``.
-
-    Args:
-        X: ``(n, d)`` finite features.
-        y: ``(n,)`` 0/1 labels.
-
-    Returns:
-        ``(d,)`` agreements in [0.5, 1].
-    """
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    n = len(y)
-    positives = y.sum()
-    base = max(positives, n - positives) / n
-    out = np.full(X.shape[1], base)
-    for j in range(X.shape[1]):
-        order = np.argsort(X[:, j], kind="stable")
-        xs, ys = X[order, j], y[order]
-        cut = np.flatnonzero(np.diff(xs) != 0) + 1  # k rows below each threshold
-        if cut.size == 0:
-            continue
-        pos_below = np.cumsum(ys)[cut - 1]
-        # rows below predicted 0, above predicted 1: negatives below + positives above
-        agree = (cut - pos_below) + (positives - pos_below)
-        out[j] = max(base, float(np.max(np.maximum(agree, n - agree))) / n)
-    return out
-
-
-def check_label_leakage(X: np.ndarray, y: np.ndarray, names: Sequence[str], source: str, label: str, *,
-                        max_agreement: float = 0.95) -> np.ndarray:
-    """Raise a DataError naming the first column of ``X`` that agrees with ``y`` on more than ``max_agreement``.
-
-    Returns:
-        The agreements (:func:`label_agreement`).
-    """
-    agreement = label_agreement(X, y)
-    worst = int(np.argmax(agreement)) if agreement.size else -1
-    if worst >= 0 and agreement[worst] > max_agreement:
-        raise DataError(f"{source}: column {names[worst]!r} agrees with the label {label!r} on "
-                        f"{agreement[worst]:.1%} of rows (> {max_agreement:.0%}): label leakage")
-    return agreement
 
 
 def _coded(frame: pd.DataFrame, column: str, codes: dict[str, int], source: str) -> np.ndarray:

@@ -25,9 +25,9 @@ class FairData:
     """Features, target and protected groups of one dataset.
 
     Attributes:
-        X: ``(n, d)`` float32 features (fed to the network).
-        y: ``(n,)`` float32 target.
-        groups: ``(n,)`` 0/1 group or ``(n, K)`` binary protected attributes.
+        X: ``(n, d)`` features (float32 for the fairness-layer networks, float64 elsewhere).
+        y: ``(n,)`` target.
+        groups: ``(n,)`` group or ``(n, K)`` protected / sensitive attributes (integer codes).
         feature_names: ``d`` column names.
         group_names: Names of the protected attribute(s).
         meta: Dataset facts (factors, box, sizes ...).
@@ -53,11 +53,18 @@ class FairData:
                         None if self.labels is None else self.labels[idx])
 
     def group_codes(self) -> np.ndarray:
-        """One integer per row: the group, or the intersectional cell of several attributes."""
+        """One integer per row: the group, or the intersectional cell of several attributes.
+
+        A mixed-radix code with the first attribute least significant, ``sum_k g_k prod_{j<k} (max_j + 1)``
+        (for binary attributes ``sum_k g_k 2^k``); distinct cells get distinct codes whatever the levels.
+        """
         g = np.asarray(self.groups)
         if g.ndim == 1:
             return g.astype(np.int64)
-        return (g.astype(np.int64) * (2 ** np.arange(g.shape[1]))).sum(axis=1)
+        g = g.astype(np.int64)
+        radix = g.max(axis=0, initial=0) + 1
+        weights = np.concatenate([[1], np.cumprod(radix[:-1])]).astype(np.int64)
+        return (g * weights).sum(axis=1)
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the container to ``path`` (``.npz``, atomically); arrays keep their dtypes exactly."""

@@ -109,8 +109,9 @@ def load_german(path: str | os.PathLike) -> FairData:
         values = frame[col].astype("string").str.strip()
         wrong = ~values.isin(list(allowed)).fillna(False).to_numpy(dtype=bool)
         if wrong.any():
+            example = frame[col].iloc[int(np.flatnonzero(wrong)[0])]
             raise DataError(f"{source}: column {col!r} must be one of {list(allowed)}; bad values at file lines "
-                            f"{file_lines(frame.index[wrong])} (e.g. {frame[col].iloc[int(np.flatnonzero(wrong)[0])]!r})")
+                            f"{file_lines(frame.index[wrong])} (e.g. {example!r})")
         codes[col] = values.reset_index(drop=True)
     y = (credit == 1).to_numpy(dtype=np.float64)
     sex = codes["personal_status_sex"].isin(FEMALE_CODES).to_numpy(dtype=np.int64)

@@ -20,7 +20,7 @@ import pandas as pd
 from fairopt.core.errors import DataError
 
 __all__ = ["read_table", "require_columns", "numeric", "numeric_frame", "binary", "levels", "one_hot",
-           "file_lines"]
+           "file_lines", "label_agreement", "check_label_leakage"]
 
 
 def file_lines(index: Iterable[Any]) -> list[int]:
@@ -126,3 +126,51 @@ def one_hot(labels: pd.Series, name: str, fit_rows: np.ndarray, *, dtype: Any = 
     """One-hot columns ``<name>=<level>`` for the levels seen on ``fit_rows`` (sorted; unseen levels encode as zeros)."""
     seen = sorted(labels.iloc[fit_rows].unique().tolist())
     return pd.DataFrame({f"{name}={v}": (labels == v).to_numpy().astype(dtype) for v in seen})
+
+
+def label_agreement(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per column, the largest share of rows on which a one-threshold rule of the column equals ``y``.
+
+    For each column every split between two consecutive distinct values is tried in both
+    orientations (``x > t`` -> 1 or ``x > t`` -> 0); for a binary column this is the agreement of the
+    column or of its complement. A constant column scores the base rate ``max(mean(y), 1 - mean(y))``.
+
+    Args:
+        X: ``(n, d)`` finite features.
+        y: ``(n,)`` 0/1 labels.
+
+    Returns:
+        ``(d,)`` agreements in [0.5, 1].
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = len(y)
+    positives = y.sum()
+    base = max(positives, n - positives) / n
+    out = np.full(X.shape[1], base)
+    for j in range(X.shape[1]):
+        order = np.argsort(X[:, j], kind="stable")
+        xs, ys = X[order, j], y[order]
+        cut = np.flatnonzero(np.diff(xs) != 0) + 1  # k rows below each threshold
+        if cut.size == 0:
+            continue
+        pos_below = np.cumsum(ys)[cut - 1]
+        # rows below predicted 0, above predicted 1: negatives below + positives above
+        agree = (cut - pos_below) + (positives - pos_below)
+        out[j] = max(base, float(np.max(np.maximum(agree, n - agree))) / n)
+    return out
+
+
+def check_label_leakage(X: np.ndarray, y: np.ndarray, names: Sequence[str], source: str, label: str, *,
+                        max_agreement: float = 0.95) -> np.ndarray:
+    """Raise a DataError naming the first column of ``X`` that agrees with ``y`` on more than ``max_agreement``.
+
+    Returns:
+        The agreements (:func:`label_agreement`).
+    """
+    agreement = label_agreement(X, y)
+    worst = int(np.argmax(agreement)) if agreement.size else -1
+    if worst >= 0 and agreement[worst] > max_agreement:
+        raise DataError(f"{source}: column {names[worst]!r} agrees with the label {label!r} on "
+                        f"{agreement[worst]:.1%} of rows (> {max_agreement:.0%}): label leakage")
+    return agreement

@@ -23,7 +23,7 @@ from fairopt.studies.common import _resolve_ref, presets, schema
 __all__ = ["schema_rows", "config_reference", "STUDIES"]
 
 #: the study sections documented, in order
-STUDIES = ("fdfl", "fairreg", "layer")
+STUDIES = ("fdfl", "fairreg", "layer", "dafh")
 _LONG = 120  # defaults longer than this (as JSON) are summarised
 
 

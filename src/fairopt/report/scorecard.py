@@ -6,6 +6,9 @@ computed (``reproduced``), the tolerance used, a verdict and a note. Verdicts:
 
 * ``reproduced`` -- within tolerance / the claim holds;
 * ``not reproduced`` -- outside tolerance / the claim does not hold;
+* ``inconclusive`` -- computed on the paper's basis, but the evidence cannot decide the claim
+  (fewer trials than the paper's, a degenerate instance where the claim holds by construction, two
+  solves that both hit their limits); the note says why;
 * ``not comparable`` -- computed, but on a different basis (e.g. stand-in data, a scaled-down
   run), so no verdict is drawn; the note says why;
 * ``not run`` -- the pipeline does not produce this number (the note says why).
@@ -25,7 +28,7 @@ from fairopt.report.markdown import markdown_table
 __all__ = ["ScoreRow", "compare_number", "compare_claim", "not_run", "scorecard_frame", "write_scorecard",
            "combine_scorecards"]
 
-VERDICTS = ("reproduced", "not reproduced", "not comparable", "not run")
+VERDICTS = ("reproduced", "not reproduced", "inconclusive", "not comparable", "not run")
 
 
 @dataclass
@@ -64,27 +67,40 @@ def within(paper: float, reproduced: float, *, rel_tol: float | None = None,
 def compare_number(study: str, item: str, paper: float, reproduced: float, *,
                    rel_tol: float | None = None, abs_tol: float | None = None,
                    reproduced_text: str | None = None, paper_text: str | None = None,
-                   comparable: bool = True, note: str = "", data_source: str = "") -> ScoreRow:
-    """Row for a number: verdict by tolerance, or ``not comparable`` when ``comparable`` is False."""
+                   comparable: bool = True, conclusive: bool = True, note: str = "",
+                   data_source: str = "") -> ScoreRow:
+    """Row for a number: verdict by tolerance, ``not comparable`` when ``comparable`` is False,
+    ``inconclusive`` when the number was computed on too little evidence (``conclusive`` False)."""
     parts = []
     if rel_tol is not None:
         parts.append(f"rel {rel_tol:g}")
     if abs_tol is not None:
         parts.append(f"abs {abs_tol:g}")
     tol = " or ".join(parts) if parts else "exact"
-    if comparable:
-        verdict = "reproduced" if within(paper, reproduced, rel_tol=rel_tol, abs_tol=abs_tol) else "not reproduced"
-    else:
+    if not comparable:
         verdict = "not comparable"
+    elif not conclusive:
+        verdict = "inconclusive"
+    else:
+        verdict = "reproduced" if within(paper, reproduced, rel_tol=rel_tol, abs_tol=abs_tol) else "not reproduced"
     return ScoreRow(study, item, paper_text or _fmt(paper), reproduced_text or _fmt(reproduced),
                     tol, verdict, note, data_source)
 
 
 def compare_claim(study: str, item: str, claim: str, holds: bool, evidence: str, *,
-                  test: str = "", comparable: bool = True, note: str = "",
+                  test: str = "", comparable: bool = True, conclusive: bool = True, note: str = "",
                   data_source: str = "") -> ScoreRow:
-    """Row for a qualitative claim; ``evidence`` states the reproduced numbers behind the verdict."""
-    verdict = ("reproduced" if holds else "not reproduced") if comparable else "not comparable"
+    """Row for a qualitative claim; ``evidence`` states the reproduced numbers behind the verdict.
+
+    ``comparable=False``: run on a different basis (``not comparable``); ``conclusive=False``: on the
+    paper's basis, but the evidence cannot decide the claim (``inconclusive``; the note says why).
+    """
+    if not comparable:
+        verdict = "not comparable"
+    elif not conclusive:
+        verdict = "inconclusive"
+    else:
+        verdict = "reproduced" if holds else "not reproduced"
     return ScoreRow(study, item, claim, evidence, test, verdict, note, data_source)
 
 

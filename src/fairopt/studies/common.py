@@ -24,7 +24,8 @@ allowed.
 dispatch); the schema's list of allowed method names is pinned to the registry by a test.
 
 **Paper numbers** live in ``workflow/paper/<study>.yaml`` only; :func:`load_paper` reads one and
-checks the sections a scorecard needs.
+checks the sections a scorecard needs; :func:`setting_differences` lists where a run's settings
+depart from the paper's (the schema defaults), which makes a scorecard row ``not comparable``.
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ import yaml
 from fairopt.core.errors import ConfigError, DataError
 
 __all__ = ["SCALES", "deep_merge", "schema", "schema_defaults", "entry_defaults", "presets", "resolve_settings",
-           "validate_section", "Registry", "load_paper"]
+           "validate_section", "Registry", "load_paper", "setting_differences"]
 
 #: the scales every study offers (``paper`` = the schema defaults)
 SCALES = ("paper", "reduced", "smoke")
@@ -319,3 +320,30 @@ def load_paper(path: str | Path, sections: Sequence[str] = ()) -> dict[str, Any]
     if missing:
         raise DataError(f"{path}: missing section(s) {missing}")
     return paper
+
+
+# ------------------------------------------------------------------ scorecard basis
+def _flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping):
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def _short(v: Any) -> str:
+    text = str(v)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def setting_differences(section: Mapping[str, Any], paper: Mapping[str, Any], keys: Sequence[str], *,
+                        ignore: Sequence[str] = ()) -> list[str]:
+    """``"key: value (paper: value)"`` for every leaf under ``keys`` that differs from the paper's
+    settings (a study's schema defaults): what makes a scorecard row ``not comparable``."""
+    ours = _flatten({k: section[k] for k in keys})
+    theirs = _flatten({k: paper[k] for k in keys})
+    return [f"{k}: {_short(ours[k])} (paper: {_short(theirs.get(k))})" for k in sorted(ours)
+            if k not in ignore and ours[k] != theirs.get(k)]

@@ -143,3 +143,16 @@ def test_bad_training_inputs():
         train_dafh_batched(x, y, n_groups=2, configs=[DAFHConfig(batch_size=8), DAFHConfig(batch_size=16)])
     with pytest.raises(ConfigError, match="dtype"):
         train_dafh(x, y, n_groups=2, dtype="float16")
+
+
+def test_on_step_sees_every_gradient_step_and_the_final_parameters():
+    x, y = _data(n=300)
+    config = DAFHConfig(batch_size=64, epochs=2, lr_group=0.1, lr_decoupled=0.1, penalty=1.0)
+    seen = []
+    final = train_dafh(x, y, n_groups=2, config=config, seed=3, dtype="float64",
+                       on_step=lambda step, params: seen.append((step, params.wd.copy(), params.w1.copy())))
+    assert [s for s, _, _ in seen] == list(range(1, 2 * int(np.ceil(300 / 64)) + 1))
+    assert np.array_equal(seen[-1][1], final.wd) and np.array_equal(seen[-1][2], final.w1)
+    assert not np.array_equal(seen[0][1], seen[1][1])  # a snapshot per step, not a shared view
+    plain = train_dafh(x, y, n_groups=2, config=config, seed=3, dtype="float64")
+    assert np.array_equal(plain.wd, final.wd)  # the callback does not change training

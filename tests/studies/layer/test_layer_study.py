@@ -21,7 +21,8 @@ from fairopt.studies.layer.job import EXPERIMENTS, run_employee, run_job, run_sb
 from fairopt.studies.layer.methods import METHODS, label
 from fairopt.studies.layer.prepare import (PARTS, PREPARE, prepare_employee_audit, prepare_sba_split,
                                            prepare_synthetic, read_parts, write_parts)
-from fairopt.studies.layer.scorecard import layer_scorecard, setting_differences
+from fairopt.studies.common import setting_differences
+from fairopt.studies.layer.scorecard import layer_scorecard
 from fairopt.studies.layer.tables import employee_tables, sba_table, synthetic_tables
 from fairopt.studies.layer.settings import (check_settings, job_section, load_settings, parse_setting_name,
                                             setting_name, synthetic_settings)

@@ -2,7 +2,9 @@
 
 * :mod:`~fairopt.data.synthetic.layer` -- the 2^5 regression design of the fairness-layer study;
 * :mod:`~fairopt.data.synthetic.fairreg` -- the fair-regression instances (the slides' generator is
-  unpublished; this one is ours).
+  unpublished; this one is ours);
+* :mod:`~fairopt.data.synthetic.dafh` -- DAFH's Figure 1 data (four subgroups of two sensitive
+  attributes; the paper's generator was lost, this one is a documented reconstruction).
 """
 from __future__ import annotations
 

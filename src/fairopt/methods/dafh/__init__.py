@@ -132,7 +132,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "fairopt.methods.dafh.baselines": ['PARTITION_KINDS', 'make_partition_classifier'],
     "fairopt.methods.dafh.checks": ['binary_labels', 'check_n_groups', 'check_no_sensitive', 'check_no_sensitive_columns', 'validate_inputs'],
     "fairopt.methods.dafh.estimator": ['DAFHClassifier', 'standardisation'],
-    "fairopt.methods.dafh.metrics": ['GroupRisks', 'SignificanceResult', 'assigned_accuracy', 'disparity', 'evaluate_estimator', 'evaluate_predictions', 'fairness_without_harm_mask', 'group_risks', 'max_gain', 'mcnemar_pvalue', 'min_envy', 'n_models', 'n_violations', 'prob_fairness_without_harm', 'significant_violations', 'violations', 'zero_one_losses'],
+    "fairopt.methods.dafh.metrics": ['GroupRisks', 'SignificanceResult', 'agreement', 'assigned_accuracy', 'disparity', 'evaluate_estimator', 'evaluate_predictions', 'fairness_without_harm_mask', 'group_risks', 'max_gain', 'mcnemar_pvalue', 'min_envy', 'n_models', 'n_violations', 'prob_fairness_without_harm', 'significant_violations', 'violations', 'zero_one_losses'],
     "fairopt.methods.dafh.network": ['BatchedDAFHNetwork', 'BatchedPooled', 'DAFHNetwork'],
     "fairopt.methods.dafh.objective": ['accuracy_form_of_lower_bound', 'fairness_objective', 'group_sums', 'hard_assignments', 'kl_to_uniform', 'lower_bound_objective', 'objective_brackets', 'sigmoid_surrogate_loss', 'sigmoid_surrogate_loss_np', 'surrogate_objective', 'surrogate_objective_np'],
     "fairopt.methods.dafh.partitions": ['USTUN_LOGISTIC_PARAMS', 'ClusteringClassifier', 'ConstantClassifier', 'LRAllClassifier', 'ManualPartitionClassifier', 'PartitionClassifier', 'PooledClassifier', 'TrivialPartitionClassifier', 'fit_logistic', 'ustun_logistic_regression'],

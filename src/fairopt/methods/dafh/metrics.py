@@ -32,7 +32,7 @@ from fairopt.core.errors import DataError
 __all__ = [
     "zero_one_losses", "fairness_without_harm_mask", "prob_fairness_without_harm", "assigned_accuracy",
     "GroupRisks", "group_risks", "violations", "n_violations", "max_gain", "min_envy", "disparity", "n_models",
-    "mcnemar_pvalue", "SignificanceResult", "significant_violations", "evaluate_predictions",
+    "mcnemar_pvalue", "SignificanceResult", "significant_violations", "agreement", "evaluate_predictions",
     "evaluate_estimator",
 ]
 
@@ -342,21 +342,42 @@ def significant_violations(pooled_loss, model_loss, assigned, groups=None, alpha
     risks = group_risks(l0, lk, a, groups)
     g = a if groups is None else np.asarray(groups)
     own = lk[np.arange(a.size), a].astype(bool)
-    tests = []
+    keys, bs, cs = [], [], []
     for gi, label in enumerate(risks.labels):
         rows = g == label
         o = own[rows]
         rivals = [(0, l0[rows].astype(bool))] + [(k + 1, lk[rows, k].astype(bool))
                                                  for k in range(lk.shape[1]) if risks.rivals[gi, k]]
         for rival, other in rivals:
-            b, c = int(np.sum(o & ~other)), int(np.sum(~o & other))
-            tests.append((label, rival, b, c, mcnemar_pvalue(b, c)))
+            keys.append((label, rival))
+            bs.append(int(np.sum(o & ~other)))
+            cs.append(int(np.sum(~o & other)))
+    b_arr, c_arr = np.asarray(bs, dtype=np.int64), np.asarray(cs, dtype=np.int64)
+    # one vectorised exact binomial CDF for every test (mcnemar_pvalue, row by row)
+    pvalues = np.where(b_arr + c_arr > 0, binom.cdf(c_arr, b_arr + c_arr, 0.5), 1.0) if len(bs) else np.zeros(0)
+    tests = [(label, rival, b, c, float(pv)) for (label, rival), b, c, pv in zip(keys, bs, cs, pvalues)]
     m = len(tests)
     alpha_test = float(alpha) / m if m else float(alpha)
     rational = sum(1 for t in tests if t[1] == 0 and t[4] <= alpha_test)
     envy = sum(1 for t in tests if t[1] != 0 and t[4] <= alpha_test)
     return SignificanceResult(n_violations=rational + envy, n_rationality=rational, n_envy=envy, n_tests=m,
                               alpha_test=alpha_test, tests=tests)
+
+
+def agreement(predictions) -> float:
+    """Share of samples on which every classifier h_0, h_1..h_K predicts the same label.
+
+    A sample on which all classifiers agree satisfies rationality and envy-freeness whatever its
+    label, so ``prob_fwh >= agreement``: near-identical classifiers make the probability of fairness
+    without harm uninformative (the DAFH scorecard treats a high agreement as a degenerate partition).
+
+    Args:
+        predictions: ``(n, K + 1)`` predicted labels (column 0 pooled).
+    """
+    p = np.asarray(predictions)
+    if p.ndim != 2 or p.shape[0] == 0:
+        raise DataError(f"predictions: expected a non-empty (n, K + 1) array, got shape {p.shape}")
+    return float(np.mean(np.all(p == p[:, :1], axis=1)))
 
 
 def evaluate_predictions(y, predictions, assigned, groups=None, alpha: float = 0.1) -> dict[str, float]:
@@ -372,7 +393,8 @@ def evaluate_predictions(y, predictions, assigned, groups=None, alpha: float = 0
     Returns:
         ``prob_fwh``, ``accuracy``, ``pooled_accuracy``, ``n_violations`` (raw),
         ``n_violations_rationality``, ``n_violations_envy``, ``n_violations_significant``, ``max_gain``,
-        ``min_envy``, ``disparity``, ``n_models``, ``n_groups`` (of the grouping).
+        ``min_envy``, ``disparity``, ``n_models``, ``n_groups`` (of the grouping), ``agreement``
+        (:func:`agreement`).
     """
     l0, lk = zero_one_losses(y, predictions)
     risks = group_risks(l0, lk, assigned, groups)
@@ -382,7 +404,8 @@ def evaluate_predictions(y, predictions, assigned, groups=None, alpha: float = 0
             "pooled_accuracy": float(1.0 - l0.mean()), "n_violations": rational + envy,
             "n_violations_rationality": rational, "n_violations_envy": envy,
             "n_violations_significant": sig.n_violations, "max_gain": max_gain(risks), "min_envy": min_envy(risks),
-            "disparity": disparity(risks), "n_models": n_models(assigned), "n_groups": len(risks.labels)}
+            "disparity": disparity(risks), "n_models": n_models(assigned), "n_groups": len(risks.labels),
+            "agreement": agreement(predictions)}
 
 
 def evaluate_estimator(estimator, X, y, groups=None, alpha: float = 0.1) -> dict[str, float]:

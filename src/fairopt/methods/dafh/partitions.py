@@ -291,8 +291,8 @@ class TrivialPartitionClassifier(PartitionClassifier):
 
     Args:
         sensitive_columns: The sensitive columns (all removed from the regressions' inputs).
-        attribute: The one that defines the partition (a name or index among ``sensitive_columns``;
-            ``None``: the first).
+        attribute: The column that defines the partition: a column name or a column index of ``X``
+            (one of ``sensitive_columns``); ``None``: the first sensitive column.
     """
 
     def __init__(self, sensitive_columns=None, attribute=None):

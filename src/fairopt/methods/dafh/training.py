@@ -291,7 +291,7 @@ def train_pooled(x, y_pm, *, lr: float, momentum: float = 0.9, batch_size: int =
         return _logistic_loss(m(xb).squeeze(1), yb), {}
 
     fit(model, loss_fn, _batches(xt, yt, batch_size, seed), epochs=epochs,
-        optimizer=OptimizerConfig(name="sgd", lr=lr, momentum=momentum))
+        optimizer=OptimizerConfig(name="plain_sgd", lr=lr, momentum=momentum))
     return (model.weight.detach().to(torch.float64).numpy()[0].copy(),
             float(model.bias.detach().to(torch.float64)[0]))
 
@@ -332,7 +332,7 @@ def train_pooled_batched(x, y_pm, *, lrs: Sequence[float], momentum: float = 0.9
         return {}
 
     fit(model, loss_fn, _batches(xt, yt, batch_size, seed), epochs=wanted[-1],
-        optimizer=OptimizerConfig(name="sgd", lr=1.0, momentum=momentum), evaluate=snapshot)
+        optimizer=OptimizerConfig(name="plain_sgd", lr=1.0, momentum=momentum), evaluate=snapshot)
     return out
 
 
@@ -393,7 +393,7 @@ def train_dafh(x, y_pm, *, n_groups: int, config: DAFHConfig = DAFHConfig(), see
             on_step(steps[0], params([], time.perf_counter() - start))
 
     result = fit(net, loss_fn, _batches(xt, yt, config.batch_size, shuffle_seed), epochs=config.epochs,
-                 optimizer=OptimizerConfig(name="sgd", lr=config.lr_decoupled, momentum=config.momentum),
+                 optimizer=OptimizerConfig(name="plain_sgd", lr=config.lr_decoupled, momentum=config.momentum),
                  parameters=groups, on_step=None if on_step is None else step_hook)
     return params(result.history, time.perf_counter() - start)
 
@@ -463,7 +463,7 @@ def train_dafh_batched(x, y_pm, *, n_groups: int, configs: Sequence[DAFHConfig],
     groups = [{"params": net.group_parameters(), "lr": 1.0, "momentum": base.group_momentum},
               {"params": net.decoupled_parameters(), "lr": 1.0, "momentum": base.momentum}]
     result = fit(net, loss_fn, _batches(xt, yt, base.batch_size, shuffle_seed), epochs=wanted[-1],
-                 optimizer=OptimizerConfig(name="sgd", lr=1.0, momentum=base.momentum),
+                 optimizer=OptimizerConfig(name="plain_sgd", lr=1.0, momentum=base.momentum),
                  parameters=groups, evaluate=snapshot)
     seconds = time.perf_counter() - start
 

@@ -17,8 +17,9 @@ from typing import Any
 import pandas as pd
 
 from fairopt.report.scorecard import ScoreRow, compare_claim, compare_number, not_run
+from fairopt.studies.common import setting_differences
 
-__all__ = ["setting_differences", "synthetic_rows", "sba_rows", "employee_rows", "not_run_rows", "layer_scorecard"]
+__all__ = ["synthetic_rows", "sba_rows", "employee_rows", "not_run_rows", "layer_scorecard"]
 
 STUDY = "layer"
 #: keys whose values define the experiment (resources, method lists and the Penalty grid -- not
@@ -27,31 +28,6 @@ SYNTHETIC_KEYS = ("datasets", "seeds", "n_rows", "n_features", "split", "setting
                   "eta0_train", "eta0_eval", "infeasible_slack", "model", "training", "strict_lambda")
 SBA_KEYS = ("split_seeds", "split", "eps", "model", "training", "strict_lambda")
 EMPLOYEE_KEYS = ("eps", "box", "model", "training")
-
-
-def _flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, Mapping):
-            out.update(_flatten(v, key + "."))
-        else:
-            out[key] = v
-    return out
-
-
-def _short(v: Any) -> str:
-    text = str(v)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def setting_differences(section: Mapping[str, Any], paper: Mapping[str, Any], keys: Sequence[str], *,
-                        ignore: Sequence[str] = ()) -> list[str]:
-    """``"key: value (paper: value)"`` for every leaf under ``keys`` that differs from the paper's."""
-    ours = _flatten({k: section[k] for k in keys})
-    theirs = _flatten({k: paper[k] for k in keys})
-    return [f"{k}: {_short(ours[k])} (paper: {_short(theirs.get(k))})" for k in sorted(ours)
-            if k not in ignore and ours[k] != theirs.get(k)]
 
 
 def _basis(diffs: list[str], what: str) -> tuple[bool, str]:
