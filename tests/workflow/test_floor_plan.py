@@ -12,6 +12,8 @@ import yaml
 from fairopt.methods.alpha_fair.layers import DECISION_FUNCTIONS
 from fairopt.report.config_reference import STUDIES, config_reference
 from fairopt.studies.common import SCALES, presets, resolve_settings, schema
+from fairopt.studies.dafh.methods import METHODS as DAFH_METHODS
+from fairopt.studies.dafh.prepare import LOADERS as DAFH_LOADERS
 from fairopt.studies.fairreg.methods import REAL, SYNTHETIC
 from fairopt.studies.fdfl.methods import FRAMEWORKS, PREDICTION_FAIRNESS
 from fairopt.studies.layer.methods import METHODS as LAYER_METHODS
@@ -86,6 +88,16 @@ def _shared_scripts(text: str, rule: str) -> str:
     return rule
 
 
+def test_rule_files_hold_no_functions():
+    """Snakemake's lint: input functions live in <name>_inputs.smk files, which hold no rules."""
+    for path in RULES.glob("*.smk"):
+        text = path.read_text(encoding="utf-8")
+        if _rules(path) and path.name != "common.smk":
+            assert not re.search(r"^def ", text, re.M), f"{path.name}: move its functions to a *_inputs.smk file"
+        if path.name.endswith("_inputs.smk"):
+            assert not _rules(path) and f'include: "{path.name}"' in (RULES / path.name.replace("_inputs", "")).read_text()
+
+
 def test_no_rule_outside_the_floor_plan():
     for path in RULES.glob("*.smk"):
         for name in _rules(path):
@@ -130,6 +142,10 @@ def test_registries_are_pinned_to_the_schemas():
     real = _enum("fairreg", "properties", "real", "properties", "methods", "items", "enum")
     assert syn == list(SYNTHETIC.names()) and real == list(REAL.names())
     assert _enum("layer", "$defs", "methods", "items", "enum") == list(LAYER_METHODS.names())
+    assert _enum("dafh", "properties", "methods", "items", "enum") == list(DAFH_METHODS.names())
+    assert _enum("dafh", "properties", "datasets", "items", "enum") == list(DAFH_LOADERS.names())
+    for figure in ("curve_dataset", "composition_dataset"):
+        assert _enum("dafh", "properties", "figures", "properties", figure, "enum") == list(DAFH_LOADERS.names())
 
 
 def test_notebooks_draw_through_show_and_not_plt_show():

@@ -20,27 +20,15 @@ DAFH_RESOURCES = DAFH["resources"]
 DAFH_RUNS = dafh_jobs(DAFH)
 
 
-def dafh_parts(dataset, split):
-    return {part: f"results/dafh/prepared/{dataset}/split{split}/{part}.npz" for part in DAFH_PARTS}
+include: "dafh_inputs.smk"
 
 
 DAFH_SYNTHETIC_PARTS = {part: f"results/dafh/prepared/synthetic/{part}.npz" for part in DAFH_PARTS}
 
 
-def dafh_job_inputs(w):
-    """The split's parts, and the pilot's learning rates for a DAFH job when the grid leaves them open."""
-    method, _ = dafh_parse_run_name(w.run)
-    pilot = {"pilot": DAFH_PILOT} if DAFH_PILOT and method == "dafh" else {}
-    return {**dafh_parts(w.dataset, w.split), **pilot}
-
-
 # DAFH's own jobs (its whole grid, after the pilot) run first; the baselines' short jobs fill the cores.
 DAFH_GRID_RUN = r"dafh_K\d+"
 DAFH_BASELINE_RUN = "|".join(sorted({r for _, r, _ in DAFH_RUNS if not r.startswith("dafh_")})) or "none"
-
-
-def dafh_pilot_input(w=None):
-    return {"pilot": DAFH_PILOT} if DAFH_PILOT else {}
 
 
 rule dafh_prepare:

@@ -62,14 +62,7 @@ rule fairreg_prepare_real:
         "../scripts/fairreg_prepare_real.py"
 
 
-def fairreg_synthetic_inputs(wildcards):
-    """The instance; for a method that starts at another's model (cd_relax) that result too."""
-    inputs = dict(rules.fairreg_prepare_synthetic.output.items())
-    inputs = {k: v.format(m=wildcards.m, seed=wildcards.seed) for k, v in inputs.items()}
-    needs = FAIRREG_SYNTHETIC_METHODS.info(wildcards.method).get("needs")
-    if needs:
-        inputs["start"] = rules.fairreg_job_synthetic.output[0].format(**{**dict(wildcards.items()), "method": needs})
-    return inputs
+include: "fairreg_inputs.smk"
 
 
 rule fairreg_job_synthetic:

@@ -89,9 +89,7 @@ rule fdfl_job:
 FDFL_TRIAL = rules.fdfl_job.output[0]
 
 
-def fdfl_table_trials(table):
-    """Trial JSONs of every method of a table, every trial."""
-    return expand(FDFL_TRIAL, method=FDFL.tables[table], trial=FDFL.trials)
+include: "fdfl_inputs.smk"
 
 
 rule fdfl_job_timing:
@@ -158,11 +156,6 @@ rule fdfl_aggregate:
         "../scripts/fdfl_aggregate.py"
 
 
-def fdfl_table(table, part="table"):
-    """One output of the aggregation of ``table`` (``table``, ``trials``, ``groups``, ``history``, ...)."""
-    return getattr(rules.fdfl_aggregate.output, part).format(table=table)
-
-
 rule fdfl_aggregate_index:
     input:
         [fdfl_table(t) for t in FDFL.run_tables],
@@ -177,21 +170,6 @@ rule fdfl_aggregate_index:
         ENV
     script:
         "../scripts/fdfl_aggregate_index.py"
-
-
-def fdfl_scorecard_inputs(wildcards):
-    """The tables and measurements the scorecard judges (the layer table only when it is built)."""
-    inputs = {
-        "paper": "workflow/paper/fdfl.yaml",
-        "provenance": OBERMEYER_PATIENTS.provenance,
-        "table": fdfl_table(FDFL_PAPER_TABLE),
-        "trials": fdfl_table(FDFL_PAPER_TABLE, "trials"),
-        "illustrative": rules.fdfl_job_illustrative.output.table1,
-        "dbb": rules.fdfl_job_timing.output.dbb,
-    }
-    if FDFL_LAYER_TABLE in FDFL.run_tables:
-        inputs["layer"] = fdfl_table(FDFL_LAYER_TABLE, "trials")
-    return inputs
 
 
 rule fdfl_scorecard:

@@ -17,10 +17,7 @@ LAYER_RAW = {"sba": raw_path("sba_loans", "SBAcase.11.13.17.csv"),
              "employee": raw_path("employee_performance", "Employee_Performance.xls")}
 
 
-def layer_runtime(experiment):
-    """`runtime` resource (minutes) of an experiment's jobs: one fit, x grid size for Penalty."""
-    section = LAYER[experiment]
-    return lambda w: section["resources"]["runtime"] * (len(section["penalty_lambdas"]) if w.method == "penalty" else 1)
+include: "layer_inputs.smk"
 
 
 rule layer_prepare_synthetic:
@@ -53,7 +50,6 @@ rule layer_prepare_sba:
         "logs/layer_prepare_sba/seed-{seed}.log",
     params:
         experiment="sba",
-        source=LAYER_RAW["sba"],
         seed=lambda w: int(w.seed),
         section={"split": LAYER["sba"]["split"]},
     wildcard_constraints:
@@ -73,7 +69,6 @@ rule layer_prepare_employee:
         "logs/layer_prepare_employee.log",
     params:
         experiment="employee",
-        source=LAYER_RAW["employee"],
         seed=0,
         section={},
     conda:

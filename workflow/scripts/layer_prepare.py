@@ -6,7 +6,9 @@ smk = snakemake  # noqa: F821 (injected by Snakemake)
 
 with logged(smk.log[0]) as log:
     experiment = smk.params.experiment
-    parts = PREPARE.get(experiment)(smk.params.source, smk.params.seed, smk.params.section)
+    # a real dataset's source is its raw file (the rule's input); the synthetic design's is its number
+    source = smk.input[0] if len(smk.input) else smk.params.source
+    parts = PREPARE.get(experiment)(source, smk.params.seed, smk.params.section)
     write_parts(parts, {part: getattr(smk.output, part) for part in PARTS})
     log.info("%s: %s rows, %d features", experiment, "/".join(str(len(parts[p])) for p in PARTS),
              parts["train"].X.shape[1])

@@ -1,0 +1,28 @@
+# Input functions and path helpers of the FDFL rules (fdfl.smk): Snakemake's style keeps functions out of
+# rule files. They read the globals of fdfl.smk when called.
+
+
+def fdfl_table_trials(table):
+    """Trial JSONs of every method of a table, every trial."""
+    return expand(FDFL_TRIAL, method=FDFL.tables[table], trial=FDFL.trials)
+
+
+def fdfl_table(table, part="table"):
+    """One output of the aggregation of ``table`` (``table``, ``trials``, ``groups``, ``history``, ...)."""
+    return getattr(rules.fdfl_aggregate.output, part).format(table=table)
+
+
+def fdfl_scorecard_inputs(wildcards):
+    """The tables and measurements the scorecard judges (the layer table only when it is built)."""
+    inputs = {
+        "paper": "workflow/paper/fdfl.yaml",
+        "provenance": OBERMEYER_PATIENTS.provenance,
+        "table": fdfl_table(FDFL_PAPER_TABLE),
+        "trials": fdfl_table(FDFL_PAPER_TABLE, "trials"),
+        "illustrative": rules.fdfl_job_illustrative.output.table1,
+        "dbb": rules.fdfl_job_timing.output.dbb,
+    }
+    if FDFL_LAYER_TABLE in FDFL.run_tables:
+        inputs["layer"] = fdfl_table(FDFL_LAYER_TABLE, "trials")
+    return inputs
+
