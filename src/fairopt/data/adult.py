@@ -99,11 +99,7 @@ def read_adult(path: str | os.PathLike) -> pd.DataFrame:
     """
     path = Path(path)
     source = str(path)
-    frame = read_table(path, "Adult", csv=ADULT_CSV)
-    if frame.shape[1] != len(ADULT_COLUMNS):
-        raise DataError(f"{source}: expected {len(ADULT_COLUMNS)} comma-separated columns {list(ADULT_COLUMNS)}, "
-                        f"found {frame.shape[1]} (missing column?)")
-    frame.columns = list(ADULT_COLUMNS)
+    frame = read_table(path, "Adult", csv=ADULT_CSV, columns=ADULT_COLUMNS)
     frame.index = pd.RangeIndex(len(frame)) + (_first_data_line(path) - 2)
     for col in ADULT_NUMERIC:
         frame[col] = numeric(frame, col, source, allow_missing=False).astype(float)

@@ -92,11 +92,7 @@ def load_german(path: str | os.PathLike) -> FairData:
             unknown category code, or a class other than 1/2.
     """
     source = str(path)
-    frame = read_table(path, "German credit", csv=GERMAN_CSV)
-    if frame.shape[1] != len(GERMAN_COLUMNS):
-        raise DataError(f"{source}: expected {len(GERMAN_COLUMNS)} space-separated columns {list(GERMAN_COLUMNS)}, "
-                        f"found {frame.shape[1]} (missing column?)")
-    frame.columns = list(GERMAN_COLUMNS)
+    frame = read_table(path, "German credit", csv=GERMAN_CSV, columns=GERMAN_COLUMNS)
     frame.index = pd.RangeIndex(len(frame)) - 1  # no header: file line = index + 2 = row + 1
     numbers = {c: numeric(frame, c, source, allow_missing=False).to_numpy(dtype=np.float64) for c in GERMAN_NUMERIC}
     credit = numeric(frame, "credit", source, allow_missing=False)

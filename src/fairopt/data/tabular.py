@@ -28,16 +28,19 @@ def file_lines(index: Iterable[Any]) -> list[int]:
     return [int(i) + 2 for i in list(index)[:5]]
 
 
-def read_table(path: str | os.PathLike, what: str, *, csv: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def read_table(path: str | os.PathLike, what: str, *, csv: Mapping[str, Any] | None = None,
+               columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Read a ``.csv``, ``.xls`` or ``.xlsx`` table; column names stripped of spaces and a BOM.
 
     Args:
         path: The file.
         what: What the table is (for messages), e.g. ``"SBA loans"``.
         csv: Keyword options of :func:`pandas.read_csv` (separator, missing-value markers...).
+        columns: The names of a header-less file's columns (read with ``header=None`` in ``csv``).
 
     Raises:
-        DataError: Missing file, unsupported type, unreadable content, or no rows.
+        DataError: Missing file, unsupported type, unreadable content, no rows, or (with ``columns``)
+            another number of columns.
     """
     path = Path(path)
     if not path.is_file():
@@ -61,6 +64,11 @@ def read_table(path: str | os.PathLike, what: str, *, csv: Mapping[str, Any] | N
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     if frame.empty:
         raise DataError(f"{path}: the {what} table has no rows")
+    if columns is not None:
+        if frame.shape[1] != len(columns):
+            raise DataError(f"{path}: expected {len(columns)} columns {list(columns)}, found {frame.shape[1]} "
+                            "(a missing column or another separator?)")
+        frame.columns = list(columns)
     return frame
 
 
