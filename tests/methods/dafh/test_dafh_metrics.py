@@ -132,3 +132,20 @@ def test_bad_inputs():
         zero_one_losses(np.zeros(3), np.zeros((3, 1)))
     with pytest.raises(DataError, match="groups"):
         group_risks(POOLED, MODELS, ASSIGNED, groups=np.zeros(3))
+
+
+def test_vectorised_pvalues_equal_the_scalar_test_and_agreement():
+    from fairopt.methods.dafh.metrics import agreement, mcnemar_pvalue, significant_violations
+
+    rng = np.random.default_rng(5)
+    n, k = 400, 3
+    l0 = (rng.random(n) < 0.3).astype(float)
+    lk = (rng.random((n, k)) < np.array([0.2, 0.35, 0.5])).astype(float)
+    assigned = rng.integers(0, k, n)
+    groups = rng.integers(0, 5, n)
+    result = significant_violations(l0, lk, assigned, groups, alpha=0.1)
+    assert result.n_tests == len(result.tests) > 5
+    for _, _, b, c, p in result.tests:
+        assert p == mcnemar_pvalue(b, c)
+    predictions = np.array([[1, 1, 1], [0, 1, 0], [1, 1, 1], [0, 0, 0]])
+    assert agreement(predictions) == 0.75

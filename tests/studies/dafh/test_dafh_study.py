@@ -39,7 +39,8 @@ def paper() -> dict:
 
 
 def test_defaults_are_the_papers_settings(paper):
-    assert paper == {**schema_defaults("dafh"), "scale": "paper"}
+    figures = {"curve_dataset": "violent", "composition_dataset": "arrest"}  # null: the paper's datasets
+    assert paper == {**schema_defaults("dafh"), "scale": "paper", "figures": figures}
     assert paper["splits"]["count"] == 5 and paper["splits"]["test_size"] == 0.25
     assert paper["grid"]["batch_size"] == [256, 1024] and paper["grid"]["epochs"] == [2, 3, 4]
     assert paper["grid"]["penalty"] == [0, 1, 10, 100] and pilot_needed(paper)
@@ -59,6 +60,14 @@ def test_job_list_at_paper_scale_and_in_smoke(paper):
         ["dafh_K2", "dafh_K3", "pooled", "trivial", "clustering_K3", "lr_all", "tree_lr"])
 
 
+def test_figure_datasets_follow_the_datasets_run():
+    assert load_settings({"datasets": ["german", "bank"]})["figures"] == {"curve_dataset": "german",
+                                                                          "composition_dataset": "german"}
+    assert load_settings({"datasets": ["bank", "arrest"]})["figures"] == {"curve_dataset": "bank",
+                                                                          "composition_dataset": "arrest"}
+    assert load_settings({"figures": {"curve_dataset": "adult"}})["figures"]["curve_dataset"] == "adult"
+
+
 def test_explicit_keys_win_over_the_preset():
     s = load_settings({"scale": "smoke", "n_groups": [2], "grid": {"penalty": [1]}})
     assert s["n_groups"] == [2] and s["grid"]["penalty"] == [1] and s["grid"]["batch_size"] == [256]
@@ -68,7 +77,8 @@ def test_explicit_keys_win_over_the_preset():
     ({"datasets": ["adultx"]}, r"dafh\.datasets"),
     ({"n_groups": [1, 2]}, r"dafh\.n_groups"),
     ({"methods": ["dafh", "pooled"]}, r"dafh is compared with trivial"),
-    ({"datasets": ["german"]}, r"dafh\.figures\.curve_dataset: 'violent' is not one of dafh\.datasets"),
+    ({"datasets": ["german"], "figures": {"curve_dataset": "violent"}},
+     r"dafh\.figures\.curve_dataset: 'violent' is not one of dafh\.datasets"),
     ({"grid": {"penalty": [1, 1]}}, r"dafh\.grid\.penalty: duplicate"),
     ({"splits": {"test_size": 1.5}}, r"dafh\.splits\.test_size"),
     ({"table3": {"adult": {"batch_size": 1}}}, r"dafh\.table3"),

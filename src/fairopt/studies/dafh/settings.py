@@ -2,8 +2,8 @@
 
 :func:`load_settings` resolves the section (schema defaults = the paper's settings, the ``scale``
 preset, explicit keys: :func:`fairopt.studies.common.resolve_settings`) and checks what the schema
-cannot (the methods against the registry, the figure datasets among the datasets run, a Table 3
-entry for every dataset). :func:`jobs` lists every (dataset, method, K, split) job; :func:`run_name` /
+cannot (the methods against the registry, the figure datasets among the datasets run -- null picks
+the paper's when it is run, else the first dataset --, a Table 3 entry for every dataset). :func:`jobs` lists every (dataset, method, K, split) job; :func:`run_name` /
 :func:`parse_run_name` own the job's file name (``<method>`` or ``<method>_K<k>``).
 """
 from __future__ import annotations
@@ -21,6 +21,8 @@ __all__ = ["STUDY", "DATASETS", "load_settings", "method_datasets", "method_ks",
 STUDY = "dafh"
 #: the real datasets of the paper (the loaders of :mod:`fairopt.studies.dafh.prepare`)
 DATASETS = ("adult", "arrest", "violent", "german", "bank")
+#: the datasets of the paper's Figures 2 and 3 (``dafh.figures`` null: these when run)
+FIGURE_DATASETS = {"curve_dataset": "violent", "composition_dataset": "arrest"}
 
 
 def load_settings(explicit: Mapping[str, Any] | None = None, *, default_scale: str | None = None) -> dict[str, Any]:
@@ -31,8 +33,11 @@ def load_settings(explicit: Mapping[str, Any] | None = None, *, default_scale: s
     """
     settings = resolve_settings(STUDY, explicit, default_scale=default_scale)
     METHODS.check(settings["methods"], key="dafh.methods")
-    for name in ("curve_dataset", "composition_dataset"):
+    for name, paper_dataset in FIGURE_DATASETS.items():
         dataset = settings["figures"][name]
+        if dataset is None:  # the paper's dataset when it is run, else the first one run
+            dataset = paper_dataset if paper_dataset in settings["datasets"] else settings["datasets"][0]
+            settings["figures"][name] = dataset
         if dataset not in settings["datasets"]:
             raise ConfigError(f"config key dafh.figures.{name}: {dataset!r} is not one of dafh.datasets "
                               f"{settings['datasets']}")

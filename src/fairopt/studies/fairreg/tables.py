@@ -1,9 +1,9 @@
 """Aggregation of the per-job results into the slides' tables and the real-data summaries.
 
-Synthetic study (one row per (instance, lambda, method), :func:`fairopt.studies.fairreg.job.run_method`):
+Synthetic study (one row per (instance, lambda, method), :func:`fairopt.studies.fairreg.job.run_synthetic`):
 
 * :func:`instance_summaries` -- one row per (m, seed, lambda):
-  :func:`~fairopt.studies.fairreg.job.summarize` of its method rows;
+  :func:`summarize` of its method rows;
 * :func:`formulation_table` -- the slides' "Computational Results on Synthetic Data": per lambda,
   the mean over instances of the big-M and strong relaxation gap and end gap (in %), solver
   time (s) and branch-and-bound nodes, then an ``Avg`` row (the mean of the lambda rows, as in
@@ -17,7 +17,7 @@ its limit without a model counts its time limit, a crashed one is left out of th
 Nodes: SCIP's nodes over all restarts. Counts of instances and of MIOs without a model, at the
 time limit and re-solved with fallback options are columns of the formulation table.
 
-Real data (one row per (dataset, method, lambda or epsilon), :mod:`fairopt.studies.fairreg.real`):
+Real data (one row per (dataset, method, lambda or epsilon), :func:`fairopt.studies.fairreg.job.run_real`):
 
 * :func:`tradeoff_table` -- the fairness vs relative-RMSE-increase points (test set);
 * :func:`rmse_reduction` -- how much lower the slides' pipeline's (relaxation, CD-relax, MIO)

@@ -108,7 +108,7 @@ def _sba_basis(runs: pd.DataFrame, method: str, section: Mapping[str, Any],
     comparable, basis = _basis(setting_differences(section, paper_section, SBA_KEYS, ignore=ignore), "SBA run")
     if not capped and cap != paper_section["training"]["epochs"]:
         basis += f" (epoch cap {cap} never reached by {method}: early stopping ended every run)"
-    return comparable, basis + "; features: fairopt's encoding (fairopt.data.layer_data.prepare_sba), not the authors' file"
+    return comparable, basis + "; features: fairopt's encoding (fairopt.data.sba.prepare_sba), not the authors' file"
 
 
 def sba_rows(table: pd.DataFrame, runs: pd.DataFrame, paper: Mapping[str, Any], section: Mapping[str, Any],
