@@ -18,6 +18,7 @@ DAFH_RAW = {d: [raw_path(DAFH_LOADERS.info(d)["raw"][0], n) for n in DAFH_LOADER
             for d in DAFH["datasets"]}
 DAFH_RESOURCES = DAFH["resources"]
 DAFH_RUNS = dafh_jobs(DAFH)
+DAFH_SPLITS = range(DAFH["splits"]["count"])
 
 
 include: "dafh_inputs.smk"
@@ -35,16 +36,15 @@ rule dafh_prepare:
     input:
         lambda w: DAFH_RAW[w.dataset],
     output:
-        **dafh_parts("{dataset}", "{split}"),
-        timing="results/dafh/timing/prepare/{dataset}/split{split}.json",
+        **{f"split{s}_{part}": path for s in DAFH_SPLITS for part, path in dafh_parts("{dataset}", s).items()},
+        timing="results/dafh/timing/prepare/{dataset}.json",
     log:
-        "logs/dafh_prepare/{dataset}/split{split}.log",
+        "logs/dafh_prepare/{dataset}.log",
     params:
         splits=DAFH["splits"],
         data=DAFH["data"],
     wildcard_constraints:
         dataset="|".join(DAFH_RAW) or "none",
-        split=r"\d+",
     priority: 2
     resources:
         mem_mb=DAFH_RESOURCES["mem_mb"],
@@ -262,8 +262,7 @@ rule dafh_benchmarks:
     input:
         fits=rules.dafh_job_timing.output[0],
         timings=[f"results/dafh/timing/job/{d}/{r}/split{s}.json" for d, r, s in DAFH_RUNS]
-        + [f"results/dafh/timing/prepare/{d}/split{s}.json" for d in DAFH["datasets"]
-           for s in range(DAFH["splits"]["count"])]
+        + expand(rules.dafh_prepare.output.timing, dataset=DAFH["datasets"])
         + expand(rules.dafh_job_curve.output.timing, split=range(DAFH["splits"]["count"]))
         + [rules.dafh_job_synthetic.output.timing, rules.dafh_prepare_synthetic.output.timing]
         + ([rules.dafh_job_pilot.output.timing] if DAFH_PILOT else []),

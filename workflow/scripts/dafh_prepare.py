@@ -1,4 +1,5 @@
-"""Rules dafh_prepare, dafh_prepare_synthetic: one dataset split (or the Figure 1 data) -> its parts (.npz)."""
+"""Rules dafh_prepare, dafh_prepare_synthetic: one dataset, read once, -> the parts of every split (.npz);
+or the Figure 1 data -> its parts."""
 from fairopt.core.timing import JobClock
 
 clock = JobClock()
@@ -11,16 +12,21 @@ smk = snakemake  # noqa: F821 (injected by Snakemake)
 
 with logged(smk.log[0]) as log:
     if "dataset" in smk.wildcards.keys():
-        dataset, split = smk.wildcards.dataset, int(smk.wildcards.split)
+        dataset = smk.wildcards.dataset
         data = load_dataset(dataset, list(smk.input), smk.params.data)
+        splits = {s: {part: smk.output[f"split{s}_{part}"] for part in PARTS}
+                  for s in range(int(smk.params.splits["count"]))}
+        options = dict(smk.params.splits)
     else:
-        dataset, split = "synthetic", 0
+        dataset = "synthetic"
         data = synthetic_dataset(int(smk.params.synthetic["n"]), int(smk.params.synthetic["seed"]))
-    splits = dict(smk.params.splits)
-    if dataset == "synthetic":
-        splits["seed"] = int(smk.params.synthetic["seed"])
-    parts = split_parts(data, split, splits)
-    write_parts(parts, {part: getattr(smk.output, part) for part in PARTS})
-    log.info("%s split %d: %s rows (train/test/fit/validation), %d features, sensitive %s", dataset, split,
-             "/".join(str(len(parts[p])) for p in PARTS), parts["train"].X.shape[1], list(data.group_names))
-    write_json(smk.output.timing, clock.finish(stage="prepare", dataset=dataset, split=split))
+        splits = {0: {part: getattr(smk.output, part) for part in PARTS}}
+        options = {**smk.params.splits, "seed": int(smk.params.synthetic["seed"])}
+    for split, paths in splits.items():
+        parts = split_parts(data, split, options)  # every split is checked before any is written
+        splits[split] = (parts, paths)
+    for split, (parts, paths) in splits.items():
+        write_parts(parts, paths)
+        log.info("%s split %d: %s rows (train/test/fit/validation), %d features, sensitive %s", dataset, split,
+                 "/".join(str(len(parts[p])) for p in PARTS), parts["train"].X.shape[1], list(data.group_names))
+    write_json(smk.output.timing, clock.finish(stage="prepare", dataset=dataset, splits=len(splits)))

@@ -64,14 +64,13 @@ threshold). On the real files the largest agreement is 64.3% (``priors_count``, 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from fairopt.core.errors import DataError
 from fairopt.data.container import FairData
-from fairopt.data.tabular import (check_label_leakage, file_lines, label_agreement, levels, numeric, one_hot,
+from fairopt.data.tabular import (check_label_leakage, file_lines, levels, numeric, one_hot,
                                   read_table, require_columns)
 
 __all__ = ["COMPAS_FEATURES", "COMPAS_REQUIRED", "COMPAS_DROPPED",

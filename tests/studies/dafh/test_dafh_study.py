@@ -22,8 +22,7 @@ from fairopt.studies.dafh.prepare import (LOADERS, PARTS, intersection_codes, in
 from fairopt.studies.dafh.scorecard import basis, dafh_scorecard
 from fairopt.studies.dafh.settings import (DATASETS, curve_config, grid_with_learning_rates, is_paper_run, jobs,
                                            load_settings, parse_run_name, pilot_needed, run_name)
-from fairopt.studies.dafh.tables import (SUMMARY_COLUMNS, aggregate_tables, composition_table, runs_frame, select,
-                                         table4, table7)
+from fairopt.studies.dafh.tables import SUMMARY_COLUMNS, aggregate_tables, composition_table, select, table4, table7
 from tests.conftest import REPO
 
 SMALL_GRID = {"batch_size": [64], "epochs": [2], "lr_group": [0.1], "lr_decoupled": [0.1], "penalty": [0.0, 10.0]}

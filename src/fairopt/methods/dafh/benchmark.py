@@ -10,10 +10,9 @@ assertions: the CPU may be shared.
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
+from fairopt.core.timing import JobClock
 from fairopt.methods.dafh.training import DAFHConfig, train_dafh, train_dafh_batched
 
 __all__ = ["benchmark_data", "time_fits"]
@@ -29,9 +28,10 @@ def benchmark_data(n: int = 30000, d: int = 100, seed: int = 0) -> tuple[np.ndar
 
 
 def _timed(fn) -> dict[str, float]:
-    w, p = time.perf_counter(), time.process_time()
+    clock = JobClock()
     fn()
-    return {"wall_s": time.perf_counter() - w, "process_s": time.process_time() - p}
+    record = clock.finish()
+    return {"wall_s": record["wall_seconds"], "process_s": record["cpu_seconds"]}
 
 
 def time_fits(n: int = 30000, d: int = 100, n_groups: int = 2, batch_size: int = 1024, epochs: int = 3,

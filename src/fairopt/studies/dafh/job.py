@@ -29,7 +29,7 @@ import numpy as np
 
 from fairopt.core.errors import ConfigError
 from fairopt.data.container import FairData
-from fairopt.studies.dafh.methods import METHODS, Context, grid_configs, label, sensitive_inputs
+from fairopt.studies.dafh.methods import METHODS, Context, dafh_fits, grid_configs, label, sensitive_inputs
 from fairopt.studies.dafh.prepare import intersection_codes, intersection_index
 
 __all__ = ["score", "run_job", "run_pilot", "choose_learning_rates", "run_curve", "run_synthetic",
@@ -133,11 +133,8 @@ def run_pilot(parts_by_dataset: Mapping[str, Mapping[str, FairData]], *, candida
         h = table3[dataset]
         grid = {"batch_size": [h["batch_size"]], "epochs": [h["epochs"]], "lr_group": list(candidates),
                 "lr_decoupled": list(candidates), "penalty": [h["penalty"]]}
-        ctx = Context(n_groups=2, seed=seed, grid=grid, model=model)
-        from fairopt.studies.dafh.methods import _dafh_fits
-
         configs = grid_configs(grid, model)
-        fitted = _dafh_fits(parts["fit"], configs, 2, ctx.seed, model["dtype"])
+        fitted = dafh_fits(parts["fit"], configs, 2, seed, model["dtype"])
         validation = PartView(parts["validation"])
         for c, m in zip(configs, fitted):
             s = score(m, validation, alpha=alpha, features_only=True, groupings=False)["learned"]

@@ -31,7 +31,8 @@ from fairopt.core.errors import DataError
 from fairopt.data.container import FairData
 from fairopt.studies.common import Registry
 
-__all__ = ["METHODS", "Candidate", "Context", "grid_configs", "manual_arrest_partition", "label"]
+__all__ = ["METHODS", "Candidate", "Context", "grid_configs", "dafh_fits", "manual_arrest_partition", "label",
+           "sensitive_inputs"]
 
 
 @dataclass
@@ -97,7 +98,7 @@ def grid_configs(grid: Mapping[str, Sequence[Any]], model: Mapping[str, Any]) ->
     return out
 
 
-def _dafh_fits(data: FairData, configs: list[dict[str, Any]], n_groups: int, seed: int, dtype: str) -> list:
+def dafh_fits(data: FairData, configs: list[dict[str, Any]], n_groups: int, seed: int, dtype: str) -> list:
     """One batched fit per batch size (configurations of one batch size share the batches)."""
     from fairopt.methods.dafh import DAFHClassifier, DAFHConfig, check_no_sensitive
 
@@ -119,8 +120,8 @@ def run_dafh(parts: Mapping[str, FairData], ctx: Context) -> list[Candidate]:
     """Every configuration of the grid, trained on the training part and on the fit part (no sensitive input)."""
     configs = grid_configs(ctx.grid, ctx.model)
     dtype = ctx.model["dtype"]
-    full = _dafh_fits(parts["train"], configs, int(ctx.n_groups), ctx.seed, dtype)
-    fit = _dafh_fits(parts["fit"], configs, int(ctx.n_groups), ctx.seed, dtype)
+    full = dafh_fits(parts["train"], configs, int(ctx.n_groups), ctx.seed, dtype)
+    fit = dafh_fits(parts["fit"], configs, int(ctx.n_groups), ctx.seed, dtype)
     return [Candidate(c, f, h, features_only=True) for c, f, h in zip(configs, full, fit)]
 
 

@@ -33,13 +33,11 @@ import pandas as pd
 
 from fairopt.report.scorecard import ScoreRow, compare_claim, compare_number, not_run
 from fairopt.studies.common import setting_differences
+from fairopt.studies.dafh.settings import EXPERIMENT_KEYS
 
 __all__ = ["basis", "dafh_scorecard", "table7_rows", "claim_rows", "RECONSTRUCTED"]
 
 STUDY = "dafh"
-#: keys that define the experiments (threads, resources, figure choices and tolerances excluded)
-KEYS = ("datasets", "methods", "splits", "n_groups", "grid", "model", "table3", "pilot", "data", "baselines",
-        "metrics")
 SYNTHETIC_KEYS = ("synthetic", "grid", "model", "pilot", "splits")
 #: the reconstructed pieces every row depends on (README "DAFH reconstructions")
 RECONSTRUCTED = ("objective (2)/(5) and Algorithm 1 reconstructed from the prose; learning rates chosen by the pilot "
@@ -287,7 +285,7 @@ def dafh_scorecard(*, paper: Mapping[str, Any], settings: Mapping[str, Any], pap
             optional ``synthetic`` (Figure 1) and ``curve`` (Figure 2).
     """
     n_paper = int(paper["n_splits"])
-    comparable, conclusive, note = basis(settings, paper_settings, KEYS, n_paper)
+    comparable, conclusive, note = basis(settings, paper_settings, EXPERIMENT_KEYS, n_paper)
     synthetic = basis(settings, paper_settings, SYNTHETIC_KEYS, None)
     rows = table7_rows(tables["table7"], paper, tol=float(settings["scorecard"]["pct_abs_tol"]),
                        comparable=comparable, conclusive=conclusive, note=note)

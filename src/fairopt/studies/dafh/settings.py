@@ -16,11 +16,15 @@ from fairopt.studies.common import resolve_settings
 from fairopt.studies.dafh.methods import METHODS
 
 __all__ = ["STUDY", "DATASETS", "load_settings", "method_datasets", "method_ks", "run_name", "parse_run_name",
-           "jobs", "pilot_needed", "grid_with_learning_rates", "curve_config", "is_paper_run"]
+           "jobs", "pilot_needed", "grid_with_learning_rates", "curve_config", "is_paper_run", "EXPERIMENT_KEYS"]
 
 STUDY = "dafh"
 #: the real datasets of the paper (the loaders of :mod:`fairopt.studies.dafh.prepare`)
 DATASETS = ("adult", "arrest", "violent", "german", "bank")
+#: the keys that define the experiments (resources, figure choices and scorecard tolerances excluded):
+#: a run differing from the paper's settings in one of them is not the paper's run
+EXPERIMENT_KEYS = ("datasets", "methods", "splits", "n_groups", "grid", "model", "table3", "pilot", "data",
+                   "baselines", "metrics")
 #: the datasets of the paper's Figures 2 and 3 (``dafh.figures`` null: these when run)
 FIGURE_DATASETS = {"curve_dataset": "violent", "composition_dataset": "arrest"}
 
@@ -144,6 +148,5 @@ def curve_config(settings: Mapping[str, Any], pilot: Mapping[str, Any] | None, d
 def is_paper_run(settings: Mapping[str, Any]) -> bool:
     """Whether the run's experiment settings are the paper's (the schema defaults)."""
     from fairopt.studies.common import schema_defaults, setting_differences
-    from fairopt.studies.dafh.scorecard import KEYS
 
-    return not setting_differences(settings, schema_defaults(STUDY), KEYS)
+    return not setting_differences(settings, schema_defaults(STUDY), EXPERIMENT_KEYS)

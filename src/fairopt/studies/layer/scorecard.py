@@ -11,7 +11,7 @@ are ``not run`` rows with the reason.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
