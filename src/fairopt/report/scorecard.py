@@ -12,6 +12,10 @@ computed (``reproduced``), the tolerance used, a verdict and a note. Verdicts:
 * ``not comparable`` -- computed, but on a different basis (e.g. stand-in data, a scaled-down
   run), so no verdict is drawn; the note says why;
 * ``not run`` -- the pipeline does not produce this number (the note says why).
+
+Every row also has a ``kind``: ``paper`` (a number or claim the paper states) or ``check`` (a check
+of fairopt's own reconstruction, e.g. a worked example rebuilt from the text or a property that
+holds by construction). Headline counts report the two kinds separately (:func:`verdict_summary`).
 """
 from __future__ import annotations
 
@@ -26,9 +30,10 @@ from fairopt.core.io import write_csv, write_text
 from fairopt.report.markdown import markdown_table
 
 __all__ = ["ScoreRow", "compare_number", "compare_claim", "not_run", "scorecard_frame", "write_scorecard",
-           "combine_scorecards"]
+           "combine_scorecards", "verdict_summary", "KINDS"]
 
 VERDICTS = ("reproduced", "not reproduced", "inconclusive", "not comparable", "not run")
+KINDS = ("paper", "check")
 
 
 @dataclass
@@ -43,6 +48,11 @@ class ScoreRow:
     verdict: str
     note: str = ""
     data_source: str = ""
+    kind: str = "paper"
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"scorecard row {self.item!r}: kind must be one of {KINDS}, got {self.kind!r}")
 
 
 def _fmt(x: float | str | None, digits: int = 4) -> str:
@@ -68,9 +78,10 @@ def compare_number(study: str, item: str, paper: float, reproduced: float, *,
                    rel_tol: float | None = None, abs_tol: float | None = None,
                    reproduced_text: str | None = None, paper_text: str | None = None,
                    comparable: bool = True, conclusive: bool = True, note: str = "",
-                   data_source: str = "") -> ScoreRow:
+                   data_source: str = "", kind: str = "paper") -> ScoreRow:
     """Row for a number: verdict by tolerance, ``not comparable`` when ``comparable`` is False,
-    ``inconclusive`` when the number was computed on too little evidence (``conclusive`` False)."""
+    ``inconclusive`` when the number was computed on too little evidence (``conclusive`` False);
+    ``kind`` is ``paper`` or ``check`` (module docstring)."""
     parts = []
     if rel_tol is not None:
         parts.append(f"rel {rel_tol:g}")
@@ -84,12 +95,12 @@ def compare_number(study: str, item: str, paper: float, reproduced: float, *,
     else:
         verdict = "reproduced" if within(paper, reproduced, rel_tol=rel_tol, abs_tol=abs_tol) else "not reproduced"
     return ScoreRow(study, item, paper_text or _fmt(paper), reproduced_text or _fmt(reproduced),
-                    tol, verdict, note, data_source)
+                    tol, verdict, note, data_source, kind)
 
 
 def compare_claim(study: str, item: str, claim: str, holds: bool, evidence: str, *,
                   test: str = "", comparable: bool = True, conclusive: bool = True, note: str = "",
-                  data_source: str = "") -> ScoreRow:
+                  data_source: str = "", kind: str = "paper") -> ScoreRow:
     """Row for a qualitative claim; ``evidence`` states the reproduced numbers behind the verdict.
 
     ``comparable=False``: run on a different basis (``not comparable``); ``conclusive=False``: on the
@@ -101,21 +112,44 @@ def compare_claim(study: str, item: str, claim: str, holds: bool, evidence: str,
         verdict = "inconclusive"
     else:
         verdict = "reproduced" if holds else "not reproduced"
-    return ScoreRow(study, item, claim, evidence, test, verdict, note, data_source)
+    return ScoreRow(study, item, claim, evidence, test, verdict, note, data_source, kind)
 
 
-def not_run(study: str, item: str, paper: str, reason: str, data_source: str = "") -> ScoreRow:
+def not_run(study: str, item: str, paper: str, reason: str, data_source: str = "",
+            kind: str = "paper") -> ScoreRow:
     """Row for a paper number the pipeline does not produce, with the reason."""
-    return ScoreRow(study, item, paper, "", "", "not run", reason, data_source)
+    return ScoreRow(study, item, paper, "", "", "not run", reason, data_source, kind)
 
 
 def scorecard_frame(rows: Iterable[ScoreRow]) -> pd.DataFrame:
     """Rows as a DataFrame with the canonical column order."""
     frame = pd.DataFrame([asdict(r) for r in rows], columns=list(ScoreRow.__dataclass_fields__))
+    _check_frame(frame)
+    return frame
+
+
+def _check_frame(frame: pd.DataFrame) -> None:
     bad = set(frame["verdict"]) - set(VERDICTS)
     if bad:
         raise ValueError(f"unknown verdicts {sorted(bad)}")
-    return frame
+    bad = set(frame["kind"]) - set(KINDS)
+    if bad:
+        raise ValueError(f"unknown scorecard kinds {sorted(bad)} (expected {KINDS})")
+
+
+def verdict_summary(frame: pd.DataFrame) -> str:
+    """Verdict counts, paper claims and internal checks counted separately.
+
+    E.g. ``paper claims: 3 reproduced, 1 not reproduced, ...; internal checks: 2 reproduced, ...``
+    (a part with no rows is left out).
+    """
+    parts = []
+    for kind, label in (("paper", "paper claims"), ("check", "internal checks")):
+        sub = frame[frame["kind"] == kind]
+        if len(sub):
+            c = sub["verdict"].value_counts()
+            parts.append(f"{label}: " + ", ".join(f"{c.get(v, 0)} {v}" for v in VERDICTS))
+    return "; ".join(parts) if parts else "no rows"
 
 
 def to_markdown(frame: pd.DataFrame) -> str:
@@ -129,10 +163,8 @@ def write_scorecard(rows: Iterable[ScoreRow], csv_path: str | Path, md_path: str
     frame = scorecard_frame(rows)
     write_csv(csv_path, frame)
     if md_path is not None:
-        counts = frame["verdict"].value_counts()
-        summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
         head = f"# {title}\n\n" if title else ""
-        write_text(md_path, f"{head}{summary}\n\n{to_markdown(frame)}")
+        write_text(md_path, f"{head}{verdict_summary(frame)}\n\n{to_markdown(frame)}")
     return frame
 
 
@@ -156,19 +188,13 @@ def combine_scorecards(frames: dict[str, pd.DataFrame], csv_path: str | Path, md
             raise ValueError(f"scorecard of study {study!r} lacks columns {sorted(missing)}")
         parts.append(frame[cols])
     combined = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
-    bad = set(combined["verdict"]) - set(VERDICTS)
-    if bad:
-        raise ValueError(f"unknown verdicts {sorted(bad)}")
+    _check_frame(combined)
     write_csv(csv_path, combined)
 
-    def counts(frame: pd.DataFrame) -> str:
-        c = frame["verdict"].value_counts()
-        return ", ".join(f"{c.get(v, 0)} {v}" for v in VERDICTS)
-
-    lines = ["# fairopt: paper vs reproduction", "", f"All studies: {counts(combined)}", ""]
+    lines = ["# fairopt: paper vs reproduction", "", f"All studies: {verdict_summary(combined)}", ""]
     for study, frame in frames.items():
         sources = sorted({str(x) for x in frame["data_source"] if str(x)})
-        lines += [f"## {study}", "", counts(frame), ""]
+        lines += [f"## {study}", "", verdict_summary(frame), ""]
         if sources:
             lines += [f"Data: {', '.join(sources)}", ""]
         lines.append(to_markdown(frame[cols]))
