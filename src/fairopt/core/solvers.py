@@ -16,9 +16,11 @@ import functools
 import math
 import time
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 import cvxpy as cp
+import numpy as np
 
 from fairopt.core.errors import ConfigError, SolverError
 
@@ -146,8 +148,54 @@ def _mip_stats(problem: cp.Problem, solver: str) -> tuple[float | None, int | No
     return None, getattr(stats, "num_iters", None), str(problem.status)
 
 
+_WARM_KEY = "fairopt_warm_start"
+
+
+def _warm_start_scip(values: Mapping[int, np.ndarray]) -> Any:
+    """cvxpy's SCIP interface that hands SCIP a (partial) initial solution before it solves.
+
+    ``values`` maps cvxpy variable ids to their start values; variables cvxpy keeps as columns of
+    its conic form get them (their column offsets ``var_id_to_col``), every other column (cone
+    auxiliaries, variables replaced by a reduction) is left to SCIP, which completes the partial
+    solution (its ``completesol`` heuristic) or discards it when infeasible. ``accepted`` records
+    what SCIP's ``addSol`` answered.
+    """
+    from cvxpy.reductions.solvers.conic_solvers.scip_conif import SCIP
+
+    class WarmStartSCIP(SCIP):
+        accepted: bool | None = None  # None: no value reached SCIP
+        n_values = 0
+
+        def name(self) -> str:
+            return "SCIP_WARM_START"
+
+        def apply(self, problem):
+            data, inv = super().apply(problem)
+            cols, vals = [], []
+            for vid, val in values.items():
+                if vid in problem.var_id_to_col:
+                    v = np.asarray(val, dtype=float).ravel(order="F")
+                    cols.append(problem.var_id_to_col[vid] + np.arange(v.size))
+                    vals.append(v)
+            data[_WARM_KEY] = (np.concatenate(cols), np.concatenate(vals)) if cols else None
+            return data, inv
+
+        def _solve(self, model, variables, constraints, data, dims):
+            start = data.get(_WARM_KEY)
+            if start is not None:
+                sol = model.createPartialSol()
+                for col, val in zip(*start):
+                    model.setSolVal(sol, variables[int(col)], float(val))
+                self.accepted = bool(model.addSol(sol))
+                self.n_values = int(start[0].size)
+            return super()._solve(model, variables, constraints, data, dims)
+
+    return WarmStartSCIP()
+
+
 def solve(problem: cp.Problem, solver: str, *, time_limit: float | None = None,
-          verbose: bool = False, **options: Any) -> SolveRecord:
+          verbose: bool = False, warm_start: Mapping[cp.Variable, np.ndarray] | None = None,
+          **options: Any) -> SolveRecord:
     """Solve ``problem`` and check the outcome.
 
     Args:
@@ -156,6 +204,9 @@ def solve(problem: cp.Problem, solver: str, *, time_limit: float | None = None,
         time_limit: Seconds; for mixed-integer problems a stop at the limit with an incumbent is
             returned as ``status="time_limit"``.
         verbose: Solver log to stdout.
+        warm_start: Start values of some variables, handed to SCIP as a partial initial solution
+            (:func:`_warm_start_scip`; SCIP only, ignored by the other solvers). Whether SCIP took it
+            is ``SolveRecord.warm_start``.
         **options: Extra solver options passed to ``problem.solve``.
 
     Returns:
@@ -167,9 +218,12 @@ def solve(problem: cp.Problem, solver: str, *, time_limit: float | None = None,
     """
     is_mip = problem.is_mixed_integer()
     opts = {**_time_limit_options(solver, time_limit), **options}
+    backend: Any = solver
+    if warm_start and solver == "SCIP":
+        backend = _warm_start_scip({v.id: np.asarray(val, dtype=float) for v, val in warm_start.items()})
     start = time.perf_counter()
     try:
-        problem.solve(solver=solver, verbose=verbose, **opts)
+        problem.solve(solver=backend, verbose=verbose, **opts)
     except cp.error.SolverError as exc:
         raise SolverError(f"{solver} failed: {exc}") from exc
     seconds = time.perf_counter() - start
@@ -186,8 +240,11 @@ def solve(problem: cp.Problem, solver: str, *, time_limit: float | None = None,
                 bound = objective if status == cp.OPTIMAL else float("nan")
             gap = abs(objective - bound) / max(abs(objective), 1e-10)
             rec_status = "optimal" if status == cp.OPTIMAL and not hit_limit else "time_limit"
+            extra = {}
+            if backend is not solver:
+                extra = {"warm_start_accepted": backend.accepted, "warm_start_values": backend.n_values}
             return SolveRecord(solver, rec_status, objective, float(bound), float(gap), nodes,
-                               seconds, raw)
+                               seconds, raw, extra)
         raise SolverError(f"{solver} did not solve the mixed-integer problem: status {status} ({raw})")
     if status != cp.OPTIMAL:
         raise SolverError(f"{solver} did not solve the problem to optimality: status {status}")

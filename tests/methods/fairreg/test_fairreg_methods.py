@@ -280,3 +280,123 @@ def test_agarwal_small_eps_is_fairer_and_deterministic(agarwal_data):
     assert res.weights.sum() == pytest.approx(1.0)
     levels = res.predict_levels(syn.X)
     assert np.allclose(levels * 40 - 0.5, np.round(levels * 40 - 0.5))  # grid midpoints
+
+
+def test_agarwal_converges_below_nu_and_ignores_extra_iterations(agarwal_data):
+    """The authors' stopping rule: the returned iterate's duality gap is below nu; more iterations
+    than it needed change nothing."""
+    syn, _, _ = agarwal_data
+    for eps in (0.01, 0.05):
+        res = fit_agarwal(syn.X, syn.y, syn.a, eps=eps)
+        assert res.converged and res.best_gap < res.nu
+        assert res.iterations < 50 and res.nu > 0
+        assert res.history[-1]["gap"] < res.nu and all(h["gap"] >= res.nu for h in res.history[:-1])
+        assert res.train_violation <= eps + 2 * res.best_gap + 1e-9  # Theorem: violation <= eps + 2 gap
+        for T in (res.iterations, res.iterations + 7, 200):
+            again = fit_agarwal(syn.X, syn.y, syn.a, eps=eps, T=T)
+            np.testing.assert_array_equal(again.weights, res.weights)
+            np.testing.assert_array_equal(again.coefs, res.coefs)
+            assert again.iterations == res.iterations
+        short = fit_agarwal(syn.X, syn.y, syn.a, eps=eps, T=1)
+        assert short.iterations == 1 and (short.converged or short.best_gap >= short.nu)
+    tight = fit_agarwal(syn.X, syn.y, syn.a, eps=0.02, nu=1e-9)
+    assert tight.nu == 1e-9 and tight.best_gap < 1e-9
+
+
+def test_agarwal_moments_and_oracle_match_direct_loops():
+    """err, gamma and the oracle's per-row levels against loops over the augmented data."""
+    from fairopt.methods.fairreg.agarwal import _Reduction, grid_counts, grid_thresholds
+
+    rng = np.random.default_rng(3)
+    m, N = 23, 6
+    X = np.column_stack([np.ones(m), rng.normal(size=(m, 2))])
+    y = rng.uniform(size=m)
+    a = (rng.uniform(size=m) < 0.4).astype(int)
+    a[:2] = [0, 1]
+    red = _Reduction(X, y, a, N, "both", 0.05)
+    theta = grid_thresholds(N)
+    w = rng.normal(scale=0.4, size=3)
+    f = X @ w
+    h = np.array([[float(f[i] >= theta[j]) for j in range(N + 1)] for i in range(m)])
+    W = np.array([[abs((theta[j] + 0.5 / N - y[i]) ** 2 - (theta[j] - 0.5 / N - y[i]) ** 2)
+                   for j in range(N + 1)] for i in range(m)])
+    Y = np.array([[float(y[i] > theta[j]) for j in range(N + 1)] for i in range(m)])
+    err_direct = (W * np.abs(Y - h)).sum() / W.sum()
+    gam_direct = [h[a == g, j].mean() - h[:, j].mean() for g in (0, 1) for j in range(N + 1)]
+    err, gam, counts = red.evaluate(w)
+    assert err == pytest.approx(err_direct, abs=1e-14)
+    np.testing.assert_allclose(gam, np.concatenate([gam_direct, -np.asarray(gam_direct)]), atol=1e-14)
+    np.testing.assert_array_equal(counts, grid_counts(f, N))
+    # oracle: per row the level minimising the reduced weighted classification cost
+    lam = rng.uniform(size=red.K) * 3
+    lam_s = red.signed(lam)
+    Wn = W * (W.size / W.sum())
+    P_j, P_ja = 1 / (N + 1), {g: np.mean(a == g) / (N + 1) for g in (0, 1)}
+    s = np.array([[Wn[i, j] * (2 * Y[i, j] - 1) + sum(lam_s[g, j] for g in (0, 1)) / P_j
+                   - lam_s[a[i], j] / P_ja[a[i]] for j in range(N + 1)] for i in range(m)])
+    redY, redW = (s > 0).astype(float), np.abs(s)
+    best = [min(range(N + 1), key=lambda k: sum(redW[i, j] * abs(redY[i, j] - float(j <= k))
+                                                for j in range(N + 1))) for i in range(m)]
+    idx = red.best_response(lam)
+    target = (np.asarray(best) + 0.5) / N
+    np.testing.assert_allclose(red.coefs[idx], np.linalg.lstsq(X, target, rcond=None)[0], atol=1e-10)
+
+
+def test_agarwal_lp_step_matches_a_second_solver(agarwal_data):
+    """The per-iteration LP (HiGHS) against the same LP in cvxpy/Clarabel, primal value and dual value."""
+    import cvxpy as cp
+
+    from fairopt.methods.fairreg.agarwal import _Reduction
+
+    syn, _, _ = agarwal_data
+    eps, B = 0.02, 50.0
+    red = _Reduction(syn.X, syn.y, syn.a.astype(int), 40, "both", eps)
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        red.best_response(rng.uniform(size=red.K) * B / red.K * 4)
+    q, lam = red.linprog_step(B)
+    G, E = np.stack(red.gammas), np.asarray(red.errors)
+    qv, sv = cp.Variable(len(E), nonneg=True), cp.Variable(nonneg=True)
+    prob = cp.Problem(cp.Minimize(E @ qv + B * sv), [G.T @ qv - eps <= sv, cp.sum(qv) == 1])
+    prob.solve(solver="CLARABEL")
+    assert prob.status == "optimal"
+    primal = float(q @ E) + B * max(0.0, float((q @ G).max()) - eps)
+    assert primal == pytest.approx(prob.value, abs=1e-8)
+    dual = float(np.min(E + G @ lam) - eps * lam.sum())  # max_lambda min_h L(h, lambda)
+    assert lam.sum() <= B + 1e-9 and dual == pytest.approx(prob.value, abs=1e-8)
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"X": "nan"}, "finite"), ({"y": 1.5}, r"\[0, 1\]"), ({"a": "one_group"}, "both groups"),
+    ({"eps": 0.0}, "eps > 0"), ({"groups": "all"}, "groups")])
+def test_agarwal_rejects_bad_input(agarwal_data, bad, match):
+    syn, _, _ = agarwal_data
+    X, y, a = syn.X.copy(), syn.y.copy(), syn.a.copy()
+    kw = {"eps": 0.05}
+    if bad.get("X") == "nan":
+        X[3, 1] = np.nan
+    if "y" in bad:
+        y[0] = bad["y"]
+    if bad.get("a") == "one_group":
+        a[:] = 1
+    kw.update({k: v for k, v in bad.items() if k in ("eps", "groups")})
+    with pytest.raises(ValueError, match=match):
+        fit_agarwal(X, y, a, **kw)
+
+
+def test_mio_warm_start_is_taken_and_never_worse_than_it():
+    """Issue 11: both MIOs start at a given model (its delta-separated pattern model); SCIP takes it,
+    and the incumbent returned is never worse than that start."""
+    from fairopt.methods.fairreg.formulations import solve_mio, solve_relaxation
+
+    inst = synthetic_instance(16, seed=0)
+    lam = 1.0
+    w_cd = coordinate_descent(inst, lam, solve_relaxation(inst, lam, "strong").w).w
+    for form in ("bigm", "strong"):
+        res = solve_mio(inst, lam, form, time_limit=2, warm_start=w_cd,
+                        scip_params={"limits/time": 2, "timing/clocktype": 1})
+        d = res.details
+        assert d["warm_start_accepted"] is True
+        assert d["warm_start_separated_objective"] is not None
+        assert d["warm_start_separated_objective"] <= d["warm_start_objective"] * (1 + 1e-3)
+        assert res.objective <= d["warm_start_separated_objective"] + 1e-7

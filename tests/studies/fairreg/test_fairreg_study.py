@@ -143,6 +143,18 @@ def test_summarize_handles_mios_without_a_model():
         summarize([_row(30, 0, 0.1, "bigm", None, status="crashed")])
 
 
+def test_end_gap_is_against_the_better_model_and_flags_beating_the_separated_bound():
+    """Item 4 of issue 11: a model without delta-separation (CD) can beat a MIO's "proven" bound."""
+    rows = [_row(15, 0, 0.1, "ls", 10.0), _row(15, 0, 0.1, "cd_relax", 6.9),
+            _row(15, 0, 0.1, "strong", 7.0, best_bound=7.0, gap=0.0, status="optimal")]
+    out = summarize(rows)
+    assert out["solver_gap_strong"] == 0.0
+    assert out["end_gap_strong"] == pytest.approx((6.9 - 7.0) / 6.9)
+    assert out["below_bound_strong"] is True
+    ok = summarize([_row(15, 0, 0.1, "ls", 10.0), _row(15, 0, 0.1, "strong", 7.0, best_bound=7.0, gap=0.0)])
+    assert ok["below_bound_strong"] is False and ok["end_gap_strong"] == 0.0
+
+
 def test_formulation_and_gap_tables_average_per_lambda_then_over_lambdas():
     summary = instance_summaries(fake_rows())
     assert len(summary) == 4
@@ -152,8 +164,11 @@ def test_formulation_and_gap_tables_average_per_lambda_then_over_lambdas():
     assert first["n_instances"] == 2
     assert first["strong_relax_gap"] == pytest.approx(25.0)
     assert first["strong_end_gap"] == pytest.approx(12.5)
-    # big-M: m=15 end gap 5/9, m=30 no model (100%)
-    assert first["bigm_end_gap"] == pytest.approx(100 * (5 / 9 + 1) / 2)
+    # big-M: m=15 end gap against the best model known (8 vs bound 4), the solver's own 5/9 (its
+    # incumbent 9); m=30 no model (100%)
+    assert first["bigm_end_gap"] == pytest.approx(100 * (0.5 + 1) / 2)
+    assert first["bigm_solver_gap"] == pytest.approx(100 * (5 / 9 + 1) / 2)
+    assert first["bigm_below_bound"] == 0.0
     assert first["bigm_no_model"] == pytest.approx(0.5)
     assert first["bigm_time"] == pytest.approx(5.0)  # no incumbent: counted at its time limit
     assert first["bigm_nodes"] == pytest.approx(1000)  # only the MIO that reported nodes
@@ -307,9 +322,13 @@ def test_every_synthetic_method_runs_and_returns_the_documented_fields(method):
 def test_every_real_method_runs_and_returns_the_documented_fields(tmp_path, method):
     split = _real_split(tmp_path, m=60, seed=2)
     grid = REAL.info(method)["setting"]
-    start = None
-    if REAL.info(method).get("needs"):
-        start = np.asarray(run_real(split, REAL.info(method)["needs"], real_options(), lam=0.5)["w"])
+    start, chain = None, []
+    needs = REAL.info(method).get("needs")
+    while needs:  # e.g. mio <- cd_relax <- relax
+        chain.insert(0, needs)
+        needs = REAL.info(needs).get("needs")
+    for name in chain:
+        start = np.asarray(run_real(split, name, real_options(), lam=0.5, start=start)["w"])
     kwargs = {"lam": 0.5} if grid == "lam" else {"eps": 0.1} if grid == "eps" else {}
     row = run_real(split, method, real_options(time_limit=30, wall_limit=300, agarwal={"T": 5, "N": 10}),
                    start=start, **kwargs)
@@ -335,7 +354,9 @@ def test_run_synthetic_rows_summarize_into_consistent_gaps():
     assert 0 <= out["relax_gap_strong"] <= out["relax_gap_bigm"] + 1e-9
     assert objs["cd_relax"] <= objs["relax_strong"] + 1e-12
     assert objs["cd_unfair"] <= objs["ls"] + 1e-12
-    assert out["strong_status"] == "optimal" and out["end_gap_strong"] <= 1e-6
+    assert out["strong_status"] == "optimal" and out["solver_gap_strong"] <= 1e-6
+    # the end gap compares the best exact objective with the separated bound: O(delta) apart
+    assert abs(out["end_gap_strong"]) <= 5e-4
     for name in ("ls", "cd0", "cd_unfair", "cd_relax", "bigm", "strong"):
         assert out[f"opt_gap_{name}"] >= -1e-4
 
@@ -382,3 +403,25 @@ def test_comparison_markdown_puts_slides_and_run_side_by_side():
     assert "| 0.1 | 32.1 / 22.2 |" in text  # slides' relax gap at lambda 0.1 / this run's (2/9)
     assert "| 0.01 | 7.9 / - |" in text  # a lambda the run lacks
     assert "run 0.123 s" in text
+
+
+def test_smoke_instances_have_a_fairness_trade_off():
+    """Issue 11: every smoke (instance, lambda) has a model better than least squares (here CD-relax's,
+    a witness), so the claims about the fair methods are exercised by the smoke run."""
+    from fairopt.methods.fairreg.coordinate_descent import coordinate_descent
+    from fairopt.methods.fairreg.formulations import solve_relaxation
+    from fairopt.methods.fairreg.objective import least_squares, objective_parts
+    from fairopt.studies.fairreg.prepare import synthetic_instance
+    from fairopt.studies.fairreg.settings import load_settings
+
+    syn = load_settings({"scale": "smoke"})["synthetic"]
+    for m in syn["m"]:
+        for k in range(syn["instances"]):
+            inst, _ = synthetic_instance(m, syn["seed"] + k, n=syn["n"], l=syn["l"], generator=syn["generator"])
+            w_ls = least_squares(inst.X, inst.y)
+            for lam in syn["lambdas"]:
+                def f(w):
+                    loss, unf = objective_parts(inst, w)
+                    return loss + lam * unf
+                w_cd = coordinate_descent(inst, lam, solve_relaxation(inst, lam, "strong").w).w
+                assert f(w_cd) < f(w_ls) * (1 - 1e-3), (m, k, lam, f(w_cd), f(w_ls))

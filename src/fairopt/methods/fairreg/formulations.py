@@ -237,6 +237,7 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
                       delta: float = DEFAULT_DELTA, bounds: PredictionBounds | None = None,
                       box: bool = False, big_m_value: float | None = None,
                       polish: bool = True, polish_solver: str = "clarabel",
+                      warm_start: np.ndarray | None = None,
                       verbose: bool = False, **solver_options: Any) -> FormulationResult:
     """Build and solve one formulation (MIO or relaxation) and score its ``w`` exactly.
 
@@ -258,6 +259,10 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
             tolerance (SCIP: 1e-6 on the cone constraints lets ``|t_ik|`` reach ~5e-4 at
             ``p_ik = 0`` on an unbounded end interval) on the returned model.
         polish_solver: Conic solver for the polishing QP.
+        warm_start: MIO only: a model ``w`` handed to the solver as its initial solution
+            (:func:`warm_start_values`: the interval pattern of ``w``, its delta-separated
+            least-squares model and the matching indicators; SCIP completes the rest). The details
+            record its objective and whether the solver took it (``warm_start_*``).
         verbose: Solver log.
         **solver_options: Passed to :func:`fairopt.core.solvers.solve` (``scip_params`` keep the
             time limit).
@@ -282,6 +287,11 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
     else:
         problem, var = build_strong(inst, lam, delta=delta, relax=relax,
                                     bounds=bounds if box else None)
+    warm: dict[str, Any] = {}
+    if warm_start is not None and not relax:
+        values, warm = warm_start_values(inst, lam, formulation, var, warm_start, delta, polish_solver)
+        if values:
+            solver_options = {**solver_options, "warm_start": values}
     build_seconds = time.perf_counter() - start
     if cvx_solver == "SCIP" and "scip_params" in solver_options and time_limit is not None:
         # solver options replace fairopt.core.solvers' own scip_params: keep the time limit in them
@@ -312,7 +322,9 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
                                     if v.attributes.get("boolean") or v.attributes.get("integer"))),
                "solver_status": rec.solver_status, "objective_unpolished": loss + lam * unf,
                "polished": False, "solver_seconds": _solver_seconds(problem, rec),
-               "clarabel_retries": retries}
+               "clarabel_retries": retries, **warm}
+    if warm:
+        details["warm_start_accepted"] = rec.extra.get("warm_start_accepted")
     extra = getattr(problem.solver_stats, "extra_stats", None)
     if isinstance(extra, dict) and "model" in extra:  # SCIP: nodes over all restarts
         details["total_nodes"] = int(extra["model"].getNTotalNodes())
@@ -363,6 +375,47 @@ def _solver_seconds(problem: cp.Problem, rec: SolveRecord) -> float:
     """
     value = getattr(problem.solver_stats, "solve_time", None)
     return float(value) if value is not None and np.isfinite(value) else float(rec.seconds)
+
+
+def warm_start_values(inst: Instance, lam: float, formulation: str, var: dict[str, cp.Variable],
+                      w_start: np.ndarray, delta: float,
+                      qp_solver: str = "clarabel") -> tuple[dict[cp.Variable, np.ndarray], dict[str, Any]]:
+    """Initial MIO values from a model ``w_start`` (e.g. least squares or CD-relax).
+
+    The interval pattern ``k_i = #{j : x_i'w > b_j}`` of ``w_start`` is feasible for the MIO only
+    with every prediction at least ``delta`` from a threshold; its delta-separated least-squares
+    model (:class:`~fairopt.methods.fairreg.pattern.PatternQP`) is, when the pattern admits one.
+    Values: ``w`` and the indicators of that pattern (big-M ``z_ij = 1(k_i > j)``; strong
+    ``p_ik = 1(k = k_i)`` and ``t_ik = p_ik t_i``); the solver completes the epigraph and cone
+    variables.
+
+    Returns:
+        ``(values by variable, record)``; ``values`` is empty when the pattern is infeasible under the
+        separation. The record holds ``warm_start_objective`` (exact objective of ``w_start``) and
+        ``warm_start_separated_objective`` (of the separated model, ``None`` when infeasible).
+    """
+    w_start = np.asarray(w_start, dtype=float)
+    loss, unf = objective_parts(inst, w_start)
+    record: dict[str, Any] = {"warm_start_objective": float(loss + lam * unf),
+                              "warm_start_separated_objective": None}
+    t0 = inst.X @ w_start
+    k = (t0[:, None] > inst.thresholds[None, :]).sum(axis=1).astype(int)
+    res = PatternQP(inst, delta, qp_solver).solve_pattern(k)
+    if res is None:
+        return {}, record
+    w = np.asarray(res[1], dtype=float)
+    loss, unf = objective_parts(inst, w)
+    record["warm_start_separated_objective"] = float(loss + lam * unf)
+    m, l = inst.m, inst.l
+    values: dict[cp.Variable, np.ndarray] = {var["w"]: w}
+    if formulation == "bigm":
+        values[var["z"]] = (k[:, None] > np.arange(l)[None, :]).astype(float).ravel()
+    else:
+        p = np.zeros((m, l + 1))
+        p[np.arange(m), k] = 1.0
+        values[var["p"]] = p.ravel()
+        values[var["t"]] = (p * (inst.X @ w)[:, None]).ravel()
+    return values, record
 
 
 def _pattern_of(formulation: str, var: dict[str, cp.Variable], m: int, l: int) -> np.ndarray:  # noqa: E741

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from fairopt.core.isolation import run_isolated
 from fairopt.methods.fairreg.formulations import FormulationResult, NoIncumbentError, solve_mio
 from fairopt.methods.fairreg.objective import DEFAULT_DELTA, Instance
@@ -26,14 +28,16 @@ def run_mio(inst: Instance, lam: float, formulation: str, *, solver: str = "scip
             time_limit: float | None = 60.0, delta: float = DEFAULT_DELTA,
             options: Mapping[str, Any] | None = None,
             fallback_options: Mapping[str, Any] | None = None, isolate: bool = True,
-            wall_limit: float | None = None) -> tuple[FormulationResult | None, dict[str, Any]]:
+            wall_limit: float | None = None,
+            warm_start: np.ndarray | None = None) -> tuple[FormulationResult | None, dict[str, Any]]:
     """A MIO solve (:func:`~fairopt.methods.fairreg.formulations.solve_mio`) guarded against crashes.
 
     The solve runs in a child process (:func:`~fairopt.core.isolation.run_isolated`) killed
     after ``wall_limit`` seconds. If the child crashes and ``fallback_options`` is given, the
     solve is repeated once with those solver options (e.g. SCIP without NLP heuristics, i.e.
     without Ipopt); the row says so (``fallback_used``). Errors other than "no feasible solution
-    within the time limit" are re-raised.
+    within the time limit" are re-raised. ``warm_start``: an initial model for the solver
+    (:func:`~fairopt.methods.fairreg.formulations.warm_start_values`).
 
     Returns:
         ``(result or None, info)`` with ``info`` = ``status`` (one of :data:`MIO_STATUSES`),
@@ -45,7 +49,7 @@ def run_mio(inst: Instance, lam: float, formulation: str, *, solver: str = "scip
     attempts: list[dict[str, Any]] = []
     for label, opts in tries:
         out = run_isolated(solve_mio, inst, lam, formulation, solver=solver, time_limit=time_limit,
-                           delta=delta, wall_limit=wall_limit, isolate=isolate, **opts)
+                           delta=delta, wall_limit=wall_limit, isolate=isolate, warm_start=warm_start, **opts)
         attempts.append({"options": label, "solver_options": opts, "outcome": out.kind,
                          "exitcode": out.exitcode, "seconds": out.seconds,
                          "error": None if out.error is None else f"{type(out.error).__name__}: {out.error}"})

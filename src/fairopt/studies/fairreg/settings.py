@@ -182,6 +182,7 @@ def job_options(settings: Mapping[str, Any], experiment: str) -> dict[str, Any]:
         "wall_limit": wall_limit(settings, time_limit),
         "cd_max_passes": part["cd"]["max_passes"],
         "cd_tol": part["cd"]["tol"],
+        "warm_start": sol["warm_start_mio"],
     }
     if experiment == "real":
         options["agarwal"] = {**part["agarwal"], "T": part["agarwal_iterations"]}
