@@ -11,19 +11,27 @@ is compared with (``reference`` -- a target or a paper's number -- and the ``com
 ``ratio`` = value / reference, or a target relation ``<=`` / ``>=``), whether the target is met,
 and on what machine (``machine``: cores and CPU model, so timings are never compared across
 machines silently).
+
+**The clock.** A timed row (unit ``s``) states CPU seconds beside wall seconds (``cpu_seconds``;
+blank where the measurement did not record it), the usable ``cores`` and the 1-minute load average
+``loadavg`` (the measurement's own when it recorded one -- :class:`fairopt.core.timing.JobClock`,
+the larger of start and end --, else the load when the table was built); ``under_load`` flags a row
+measured with the load above the cores (its wall time is inflated by other work).
 """
 from __future__ import annotations
 
 import math
 import os
 import platform
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from fairopt.core.io import write_csv, write_text
+from fairopt.core.timing import usable_cores
 from fairopt.report.markdown import markdown_table
 
 __all__ = ["BenchmarkRow", "bench_row", "machine_label", "benchmark_frame", "write_benchmark_table",
@@ -50,6 +58,10 @@ class BenchmarkRow:
     target_met: bool | None = None
     note: str = ""
     machine: str = ""
+    cpu_seconds: float | None = None
+    cores: int | None = None
+    loadavg: float | None = None
+    under_load: bool | None = None
 
 
 def machine_label() -> str:
@@ -70,9 +82,17 @@ def machine_label() -> str:
     return f"{cores} cores, {cpu}"
 
 
+def _current_load() -> float | None:
+    try:
+        return float(os.getloadavg()[0])
+    except (AttributeError, OSError):  # pragma: no cover - no load average on this platform
+        return None
+
+
 def bench_row(study: str, benchmark: str, setting: str, metric: str, value: float, unit: str, *,
               reference: float | None = None, comparison: str = "none", note: str = "",
-              machine: str | None = None) -> BenchmarkRow:
+              machine: str | None = None, cpu_seconds: float | None = None,
+              clock: Mapping[str, Any] | None = None) -> BenchmarkRow:
     """Build a row, computing ``ratio = value / reference`` and ``target_met`` for ``<=``/``>=``.
 
     Args:
@@ -86,6 +106,9 @@ def bench_row(study: str, benchmark: str, setting: str, metric: str, value: floa
         comparison: One of :data:`COMPARISONS`.
         note: Where the reference comes from, caveats.
         machine: Defaults to :func:`machine_label`.
+        cpu_seconds: CPU seconds of a timed measurement (beside the wall ``value``).
+        clock: A :class:`fairopt.core.timing.JobClock` record of the measurement (``cpu_seconds``,
+            ``cores``, ``loadavg_start``/``loadavg_end``); without one the cores and load are read now.
 
     Raises:
         ValueError: non-finite value, unknown comparison, or a comparison without a reference.
@@ -104,8 +127,16 @@ def bench_row(study: str, benchmark: str, setting: str, metric: str, value: floa
         met = value <= reference
     elif comparison == ">=":
         met = value >= reference
+    clock = dict(clock or {})
+    if cpu_seconds is None and clock.get("cpu_seconds") is not None:
+        cpu_seconds = float(clock["cpu_seconds"])
+    cores = int(clock["cores"]) if clock.get("cores") else usable_cores()
+    loads = [float(x) for x in (clock.get("loadavg_start"), clock.get("loadavg_end")) if x is not None]
+    load = max(loads) if loads else _current_load()
     return BenchmarkRow(study, benchmark, setting, metric, value, unit, reference, comparison, ratio, met,
-                        note, machine_label() if machine is None else machine)
+                        note, machine_label() if machine is None else machine,
+                        None if cpu_seconds is None or not math.isfinite(float(cpu_seconds)) else float(cpu_seconds),
+                        cores, load, None if load is None else bool(load > cores))
 
 
 def benchmark_frame(rows: Iterable[BenchmarkRow]) -> pd.DataFrame:
@@ -127,9 +158,14 @@ def to_markdown(frame: pd.DataFrame, title: str | None = None) -> str:
     """The table as GitHub Markdown, with a count of targets met."""
     met = frame["target_met"].dropna()
     head = f"# {title}\n\n" if title else ""
-    summary = f"{int(met.astype(bool).sum())} of {len(met)} targets met\n\n" if len(met) else ""
-    cols = ["study", "benchmark", "setting", "metric", "value", "unit", "reference", "comparison", "ratio",
-            "target_met", "note", "machine"]
+    summary = f"{int(met.astype(bool).sum())} of {len(met)} targets met" if len(met) else ""
+    loaded = frame["under_load"].fillna(False).astype(bool) if "under_load" in frame else pd.Series(dtype=bool)
+    if loaded.any():
+        summary += (f"{'; ' if summary else ''}{int(loaded.sum())} of {len(frame)} rows measured with the load "
+                    "average above the cores (column under_load: wall times inflated)")
+    summary = f"{summary}\n\n" if summary else ""
+    cols = ["study", "benchmark", "setting", "metric", "value", "unit", "cpu_seconds", "reference", "comparison",
+            "ratio", "target_met", "cores", "loadavg", "under_load", "note", "machine"]
     return head + summary + markdown_table(frame[cols], cell=_fmt)
 
 

@@ -314,18 +314,25 @@ def training_time_table(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
             the relaxation they started from).
 
     Returns:
-        Columns ``dataset, method, mean_seconds, max_seconds, n_runs``.
+        Columns ``dataset, method, mean_seconds, max_seconds, mean_cpu_seconds, n_runs`` (wall
+        seconds of the method's own work; CPU seconds of the job's run, children included).
     """
     frame = pd.DataFrame(list(rows))
     out = []
     for (dataset, method), part in frame.groupby(["dataset", "method"], sort=True):
         secs = part["seconds"].astype(float)
+        cpu = part["cpu_seconds"].astype(float) if "cpu_seconds" in part else pd.Series(np.nan, index=part.index)
         out.append({"dataset": dataset, "method": method, "mean_seconds": float(secs.mean()),
-                    "max_seconds": float(secs.max()), "n_runs": int(len(part))})
+                    "max_seconds": float(secs.max()), "mean_cpu_seconds": float(cpu.mean()),
+                    "n_runs": int(len(part))})
         if method == "cd_relax" and "relax_seconds" in part:
             pipe = part["relax_seconds"].astype(float) + secs
+            relax = frame[(frame["dataset"] == dataset) & (frame["method"] == "relax")]
+            relax_cpu = (relax["cpu_seconds"].astype(float).mean() if "cpu_seconds" in relax and len(relax)
+                         else float("nan"))
             out.append({"dataset": dataset, "method": "relax+cd", "mean_seconds": float(pipe.mean()),
-                        "max_seconds": float(pipe.max()), "n_runs": int(len(part))})
+                        "max_seconds": float(pipe.max()), "mean_cpu_seconds": float(relax_cpu + cpu.mean()),
+                        "n_runs": int(len(part))})
     return pd.DataFrame(out)
 
 
