@@ -1,6 +1,7 @@
 # Fairness-layer study (Troxell, Montufar & Roemer): the F-Layer, online primal-dual inference and the
-# baselines on the 32-dataset synthetic design, SBA loans and the employee wage audit; the exact-vs-
-# cvxpylayers timing. Stages: layer_prepare -> layer_job -> layer_aggregate -> layer_scorecard ->
+# baselines on the 32-dataset synthetic design, SBA loans and the employee wage audit; the timing job
+# (fairopt's exact layer vs its cvxpylayers back end and vs the authors' package fairness-training, which is
+# optional: pip install -e '.[bench]'). Stages: layer_prepare -> layer_job -> layer_aggregate -> layer_scorecard ->
 # layer_benchmarks -> figures. Settings: fairopt.studies.layer.settings (schema and presets in
 # src/fairopt/studies/layer/). One job per (dataset, setting, method, seed) writes one JSON, so a killed
 # run resumes per job; the Penalty baseline fits its whole lambda grid inside its one job.
@@ -159,13 +160,17 @@ rule layer_job_employee:
 
 rule layer_job_timing:
     output:
-        "results/layer/benchmark/timing.csv",
+        timing="results/layer/benchmark/timing.csv",
+        epochs="results/layer/benchmark/epochs.csv",
+        authors="results/layer/benchmark/authors_check.csv",
     log:
         "logs/layer_job_timing.log",
     benchmark:
         "benchmarks/layer_job_timing.tsv"
     params:
         bench={k: v for k, v in LAYER["benchmark"].items() if k != "resources"},
+        epoch={"n_rows": LAYER["synthetic"]["split"][0], "n_features": LAYER["synthetic"]["n_features"],
+               "hidden": LAYER["synthetic"]["model"]["hidden"], "eps": LAYER["synthetic"]["eps"]},
     threads: config["threads"]
     resources:
         mem_mb=LAYER["benchmark"]["resources"]["mem_mb"],
@@ -260,6 +265,7 @@ rule layer_scorecard:
         sba=rules.layer_aggregate_sba.output.summary,
         sba_runs=rules.layer_aggregate_sba.output.runs,
         employee=rules.layer_aggregate_employee.output.summary,
+        authors=rules.layer_job_timing.output.authors,
     output:
         csv=report(
             "results/scorecard/layer.csv",
@@ -282,7 +288,9 @@ rule layer_scorecard:
 
 rule layer_benchmarks:
     input:
-        timing=rules.layer_job_timing.output[0],
+        timing=rules.layer_job_timing.output.timing,
+        epochs=rules.layer_job_timing.output.epochs,
+        authors=rules.layer_job_timing.output.authors,
         synthetic=rules.layer_aggregate_synthetic.output.summary,
     output:
         csv=report(
@@ -321,7 +329,8 @@ register_study(
                           sba_runs=rules.layer_aggregate_sba.output.runs,
                           employee_summary=rules.layer_aggregate_employee.output.summary,
                           employee_groups=rules.layer_aggregate_employee.output.groups,
-                          timing=rules.layer_job_timing.output[0]),
+                          timing=rules.layer_job_timing.output.timing,
+                          epochs=rules.layer_job_timing.output.epochs),
     ],
     scorecard=rules.layer_scorecard.output.csv,
     benchmarks=rules.layer_benchmarks.output.csv,

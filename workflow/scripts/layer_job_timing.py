@@ -1,9 +1,13 @@
-"""Rule layer_job_timing: forward+backward time per batch, exact fast path vs cvxpylayers."""
+"""Rule layer_job_timing: per-batch layer timings, training-epoch costs, the authors' package's constraint check.
+
+The authors' package (fairness-training, optional: pip install -e '.[bench]') is measured when installed;
+otherwise its columns say "not measured" (fairopt.methods.flayer.benchmark).
+"""
 import torch
 
 from fairopt.core.io import write_csv
-from fairopt.methods.flayer.benchmark import benchmark_layer
 from fairopt.core.runlog import logged
+from fairopt.methods.flayer.benchmark import authors_constraint_check, benchmark_epochs, benchmark_layer
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 
@@ -12,7 +16,23 @@ with logged(smk.log[0]) as log:
     b = smk.params.bench
     timing = benchmark_layer(b["batch_sizes"], repeats=b["repeats"], seed=b["seed"], group_share=b["group_share"],
                              solver_args=dict(b["solver_args"]))
-    write_csv(smk.output[0], timing)
+    write_csv(smk.output.timing, timing)
     for r in timing.itertuples(index=False):
-        log.info("batch %d: exact %.3f ms, cvxpylayers %.3f ms, speedup %.1fx", r.batch_size, r.exact_ms,
-                 r.cvxpylayers_ms, r.speedup)
+        log.info("batch %d: exact %.3f ms (CPU %.3f), cvxpylayers %.3f ms (%.1fx), authors' package %s ms (%s)",
+                 r.batch_size, r.exact_ms, r.exact_cpu_ms, r.cvxpylayers_ms, r.speedup, f"{r.authors_cpu_ms:.3f} CPU",
+                 r.authors_status)
+    e = smk.params.epoch
+    epochs = benchmark_epochs(n_rows=e["n_rows"], n_features=e["n_features"], batch_size=b["target_batch_size"],
+                              hidden=e["hidden"], repeats=b["epoch_repeats"], seed=b["seed"], eps=e["eps"],
+                              group_share=b["group_share"])
+    write_csv(smk.output.epochs, epochs)
+    for r in epochs.itertuples(index=False):
+        log.info("epoch %s: %.3f s (CPU %.3f s), ratio %.3g (CPU %.3g), %s", r.variant, r.epoch_s, r.epoch_cpu_s,
+                 r.ratio, r.ratio_cpu, r.status)
+    a = b["authors_check"]
+    check = authors_constraint_check(batch_size=a["batch_size"], repeats=a["repeats"], eps_values=a["eps"],
+                                     n_attributes=a["n_attributes"], seed=b["seed"])
+    write_csv(smk.output.authors, check)
+    for r in check.itertuples(index=False):
+        log.info("constraint check eps %g %s: largest violation %.3g of eps (%s)", r.eps, r.implementation,
+                 r.max_violation_rel, r.status)

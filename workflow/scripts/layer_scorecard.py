@@ -13,7 +13,8 @@ with logged(smk.log[0]) as log:
     rows = layer_scorecard(paper=paper, settings=smk.params.settings, paper_settings=schema_defaults("layer"),
                            synthetic_summary=pd.read_csv(smk.input.synthetic), sba_table=pd.read_csv(smk.input.sba),
                            sba_runs=pd.read_csv(smk.input.sba_runs),
-                           employee_summary=pd.read_csv(smk.input.employee))
+                           employee_summary=pd.read_csv(smk.input.employee),
+                           authors_check=pd.read_csv(smk.input.authors))
     frame = write_scorecard(rows, smk.output.csv, smk.output.md,
                             title=f"Fairness layer: paper vs reproduction (scale: {smk.params.settings['scale']})")
     log.info("scorecard: %s", frame["verdict"].value_counts().to_dict())

@@ -1,6 +1,9 @@
 """Tests of the fairness layer (fairopt.methods.flayer): projection, gradients, primal-dual, baselines, data."""
 from __future__ import annotations
 
+import math
+import warnings
+
 import cvxpy as cp
 import numpy as np
 import pandas as pd
@@ -9,7 +12,10 @@ import torch
 
 from fairopt.core.errors import ConfigError, DataError
 from fairopt.methods.flayer import (FAMILIES, FairnessHead, FairnessLayer, PrimalDualInference, benchmark_layer,
-                                    build_slabs, penalised_projection, select_penalty_lambda)
+                                    build_slabs, exact, penalised_projection, select_penalty_lambda)
+from fairopt.methods.flayer import benchmark as bench
+from fairopt.methods.flayer.constraints import AbsentGroupWarning, group_keys
+from fairopt.methods.flayer.cvx import CvxpyProjector
 from fairopt.methods.flayer.training import parity_violation, pooled_gap
 from fairopt.methods.flayer.layer import slab_bounds
 from fairopt.core.solvers import resolve_solver, solve
@@ -87,8 +93,10 @@ def test_absent_group_drops_the_constraint(family):
     z = torch.tensor(rng.normal(size=n) * 3)
     g = np.zeros((n, 2), dtype=int) if family == "attribute_parity" else np.zeros(n, dtype=int)
     layer = FairnessLayer(family, 0.05, -1.0, 1.0)
-    y = layer(z, g, labels=rng.integers(0, 2, n))
+    with pytest.warns(AbsentGroupWarning, match="constrained group is absent"):
+        y = layer(z, g, labels=rng.integers(0, 2, n))
     assert torch.equal(y, torch.clamp(z, -1.0, 1.0))
+    assert layer.n_absent_batches == 1 and layer.n_dropped_constraints == (1 if family == "mean_parity" else 2)
     # equalized odds: only the label stratum with both groups present is constrained
     if family == "equalized_odds":
         g = np.array([0, 1] * 5 + [0] * 10)
@@ -102,6 +110,147 @@ def test_pairwise_and_residual_skip_absent_groups():
     assert build_slabs("pairwise_parity", g, 6, 0.1).m == 3
     A = np.array([[1, 0], [1, 0], [1, 1]])  # attribute 0 never 0 -> 3 non-empty groups
     assert build_slabs("residual_parity", A, 3, 0.1, has_targets=True).m == 3
+
+
+# ------------------------------------------------------------------ absent groups are named, counted, warned once
+
+def test_dropped_constraints_are_named_for_every_family():
+    one_group = np.zeros(6, dtype=int)
+    assert build_slabs("mean_parity", one_group, 6, 0.1).dropped == ["m_0 - m_1"]
+    assert build_slabs("mean_parity", np.array([0, 1] * 3), 6, 0.1).dropped == []
+    A = np.array([[0, 1], [1, 1], [0, 1]])  # attribute 1 has no A=0 rows
+    assert build_slabs("attribute_parity", A, 3, 0.1).dropped == ["A1: m(A=0) - m(A=1)"]
+    assert build_slabs("residual_parity", A, 3, 0.1, has_targets=True).dropped == ["A1=0: m(y) - m(t)"]
+    eo = build_slabs("equalized_odds", np.array([0, 1, 0, 0]), 4, 0.1, labels=np.array([0, 0, 1, 1]))
+    assert eo.dropped == ["Y=1: m_0 - m_1"] and eo.m == 1
+    # integer codes: absent only relative to the groups expected
+    g = np.array([0, 0, 2, 2])
+    assert build_slabs("pairwise_parity", g, 4, 0.1).dropped == []
+    pw = build_slabs("pairwise_parity", g, 4, 0.1, expected_groups=[0, 1, 2])
+    assert pw.m == 1 and pw.dropped == ["m_0 - m_1", "m_1 - m_2"] and pw.present == [0, 2]
+    res = build_slabs("residual_parity", g, 4, 0.1, has_targets=True, expected_groups=np.array([0, 1, 2]))
+    assert res.m == 2 and res.dropped == ["m_1(y) - m_1(t)"]
+    rows = np.array([[0, 1], [1, 0], [1, 0]])
+    assert group_keys("pairwise_parity", rows) == [(0, 1), (1, 0)]
+    assert build_slabs("pairwise_parity", rows, 3, 0.1, expected_groups=[(0, 1), (1, 0), (1, 1)]).dropped == [
+        "m_(0, 1) - m_(1, 1)", "m_(1, 0) - m_(1, 1)"]
+    assert group_keys("residual_parity", A) == [] and group_keys("mean_parity", g) == []
+
+
+def test_layer_counts_absent_group_batches_and_warns_once():
+    rng = np.random.default_rng(21)
+    layer = FairnessLayer("mean_parity", 0.05, -3.5, 3.5)
+    full = np.array([0, 1] * 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a batch with both groups warns nothing
+        layer(torch.tensor(rng.normal(size=16)), full)
+    assert layer.n_absent_batches == 0
+    with pytest.warns(AbsentGroupWarning) as caught:
+        for _ in range(3):
+            layer(torch.tensor(rng.normal(size=16)), np.ones(16, dtype=int))
+    assert len(caught) == 1 and "n_absent_batches" in str(caught[0].message)
+    assert "\n" not in str(caught[0].message)
+    assert layer.n_absent_batches == 3 and layer.n_dropped_constraints == 3
+    # integer codes: a code seen in an earlier batch and missing now counts as absent
+    pw = FairnessLayer("pairwise_parity", 0.05)
+    pw(torch.tensor(rng.normal(size=6)), np.array([0, 1, 2] * 2))
+    assert pw.n_absent_batches == 0
+    with pytest.warns(AbsentGroupWarning, match="m_0 - m_2"):
+        pw(torch.tensor(rng.normal(size=6)), np.array([0, 1] * 3))
+    assert pw.n_absent_batches == 1 and pw.n_dropped_constraints == 2
+
+
+def test_primal_dual_counts_absent_batches_and_warns_once_across_resets():
+    pd_layer = PrimalDualInference(0.05, -3.5, 3.5)
+    z = torch.tensor(np.random.default_rng(22).normal(size=8))
+    with pytest.warns(AbsentGroupWarning) as caught:
+        pd_layer(z, np.zeros(8, dtype=int))
+        pd_layer.reset()
+        pd_layer(z, np.zeros(8, dtype=int))
+        pd_layer(z, np.ones(8, dtype=int))
+    assert len(caught) == 1
+    s = pd_layer.summary()
+    assert s["n_absent_batches"] == 2 and s["n_updates"] == 0 and pd_layer.lam == 0.0
+
+
+# ------------------------------------------------------------------ non-finite input is refused
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("backend", ["exact", "cvxpylayers"])
+@pytest.mark.parametrize("box", BOXES)
+def test_non_finite_scores_raise_a_one_line_error(bad, backend, box):
+    rng = np.random.default_rng(23)
+    g = np.array([0, 1] * 10)
+    z = torch.tensor(rng.normal(size=20) + 2.0 * g)
+    z[3] = bad
+    z[7] = bad
+    layer = _layer("mean_parity", box, backend=backend)
+    with pytest.raises(DataError, match=r"^FairnessLayer: input z has 2 non-finite values \(NaN/inf\) of 20, "
+                                        r"first at row 3; expected finite scores$") as err:
+        layer(z, g)
+    assert "\n" not in str(err.value)
+    with pytest.raises(DataError, match="input z has 2 non-finite"):
+        layer(z.reshape(-1, 1).float(), g)
+
+
+def test_non_finite_targets_and_back_end_entry_points_raise():
+    rng = np.random.default_rng(24)
+    g = rng.integers(0, 2, (12, 2))
+    z = torch.tensor(rng.normal(size=12))
+    t = torch.tensor(rng.normal(size=12))
+    t[5] = math.nan
+    with pytest.raises(DataError, match="^FairnessLayer: targets has 1 non-finite.*expected finite targets$"):
+        FairnessLayer("residual_parity", 0.05, -3.0, 3.0)(z, g, targets=t)
+    slabs = build_slabs("mean_parity", g[:, 0], 12, 0.05)
+    lo, hi = torch.full((1,), -0.05, dtype=torch.float64), torch.full((1,), 0.05, dtype=torch.float64)
+    zbad = z.clone()
+    zbad[0] = math.inf
+    with pytest.raises(DataError, match=r"fairness layer \(exact back end\): input z has 1"):
+        exact.project(zbad, slabs.W, lo, hi, -3.0, 3.0)
+    with pytest.raises(DataError, match=r"fairness layer \(exact back end\): input z has 1"):
+        exact.project(zbad, np.zeros((0, 12)), lo[:0], hi[:0], -3.0, 3.0)  # no constraint: still refused
+    with pytest.raises(DataError, match=r"fairness layer \(exact back end\): slab bounds"):
+        exact.project(z, slabs.W, lo, torch.full((1,), math.nan, dtype=torch.float64), -3.0, 3.0)
+    with pytest.raises(DataError, match=r"fairness layer \(cvxpylayers back end\): input z has 1"):
+        CvxpyProjector()(zbad, slabs.W, lo, hi, -3.0, 3.0)
+
+
+def test_primal_dual_and_head_refuse_non_finite_scores_and_keep_their_state():
+    rng = np.random.default_rng(25)
+    g = np.array([0, 1] * 8)
+    pd_layer = PrimalDualInference(0.05, -3.5, 3.5)
+    pd_layer(torch.tensor(rng.normal(size=16) + 3.0 * g), g)
+    state = (pd_layer.lam, pd_layer.t, pd_layer.n_batches, pd_layer.lambda_max, len(pd_layer.history))
+    z = torch.tensor(rng.normal(size=16) + 3.0 * g)
+    z[4] = math.nan
+    with pytest.raises(DataError, match="^PrimalDualInference: input z has 1 non-finite values"):
+        pd_layer(z, g)
+    assert (pd_layer.lam, pd_layer.t, pd_layer.n_batches, pd_layer.lambda_max, len(pd_layer.history)) == state
+    with pytest.raises(DataError, match="^penalised_projection: input z has 1 non-finite"):
+        penalised_projection(z, g, 1.0, -3.5, 3.5)
+    head = FairnessHead(FairnessLayer("mean_parity", 0.05, -3.5, 3.5), b_tau=100)
+    head.eval()
+    with pytest.raises(DataError, match="PrimalDualInference: input z"):
+        head(z, g)  # 16 < b_tau: primal-dual
+    with pytest.raises(DataError, match="FairnessLayer: input z"):
+        head(torch.cat([z] * 7), np.concatenate([g] * 7))  # 112 >= b_tau: hard layer
+    assert head.pd_eval.t == 0
+
+
+def test_violation_of_non_finite_outputs_is_infinite():
+    layer = FairnessLayer("mean_parity", 0.05, -3.5, 3.5)
+    g = np.array([0, 1] * 4)
+    y = torch.zeros(8, dtype=torch.float64)
+    assert layer.violation(y, g) == 0.0
+    for bad in (math.nan, math.inf):
+        y[2] = bad
+        assert layer.violation(y, g) == math.inf
+    assert layer.violation(torch.full((8,), math.nan), g) == math.inf
+    res = FairnessLayer("residual_parity", 0.05)
+    t = torch.zeros(8, dtype=torch.float64)
+    t[0] = math.nan
+    with pytest.raises(DataError, match="FairnessLayer.violation: targets has 1 non-finite"):
+        res.violation(torch.zeros(8, dtype=torch.float64), g, targets=t)
 
 
 @pytest.mark.parametrize("box", BOXES)
@@ -308,6 +457,25 @@ def test_head_switches_at_b_tau():
     assert head.pd_eval.t == 1 and head.pd_train.t == 0
 
 
+def test_head_trains_small_batches_through_the_primal_dual_layer():
+    """As the authors' experiment code (b256-i16 with b_tau 1000): a training batch below b_tau goes through
+    the training dual (eta0_train), not the hard layer, and the gradient flows through the penalised projection."""
+    head = FairnessHead(FairnessLayer("mean_parity", 0.05, -3.5, 3.5), b_tau=1000, eta0_train=0.1, eta0_eval=0.5)
+    head.train()
+    rng = np.random.default_rng(16)
+    g = np.array([0, 1] * 128)
+    z = torch.tensor(rng.normal(size=256) + 2.0 * g, requires_grad=True)
+    y = head(z, g)
+    assert head.pd_train.t == 1 and head.pd_eval.t == 0 and head.pd_train.eta0 == 0.1
+    # the first training batch has lambda 0: the output is z clipped (no hard projection) ...
+    assert torch.equal(y.detach(), torch.clamp(z.detach(), -3.5, 3.5))
+    assert head.layer.violation(y, g) > 0.05
+    y.sum().backward()
+    assert z.grad is not None
+    # ... and the dual step moved lambda up for the next training batch
+    assert head.pd_train.lam > 0
+
+
 # ------------------------------------------------------------------ baselines
 
 def test_penalty_lambda_selection_rule():
@@ -337,8 +505,45 @@ def test_parity_violation_is_the_penalty():
 def test_benchmark_layer_smoke():
     table = benchmark_layer(batch_sizes=(16,), repeats=1, seed=0)
     assert list(table["batch_size"]) == [16]
-    assert {"exact_ms", "cvxpylayers_ms", "speedup", "max_abs_diff_output"} <= set(table.columns)
+    assert {"exact_ms", "exact_cpu_ms", "cvxpylayers_ms", "cvxpylayers_cpu_ms", "speedup", "speedup_cpu",
+            "max_abs_diff_output", "authors_status", "authors_cpu_ms", "cores", "loadavg_end"} <= set(table.columns)
     assert table["max_abs_diff_output"].iloc[0] <= 1e-6
+    assert table["exact_cpu_ms"].iloc[0] > 0
+    if bench.authors_package() is not None:
+        r = table.iloc[0]
+        assert r["authors_status"] == "measured" and r["authors_cpu_ms"] > 0
+        assert r["authors_max_abs_diff_output"] <= 1e-2  # SCS default tolerance
+
+
+def test_benchmarks_say_not_measured_without_the_authors_package(monkeypatch):
+    monkeypatch.setattr(bench, "authors_package", lambda: None)
+    table = benchmark_layer(batch_sizes=(16,), repeats=1, seed=0)
+    assert table["authors_status"].iloc[0] == bench.NOT_INSTALLED and np.isnan(table["authors_ms"].iloc[0])
+    epochs = bench.benchmark_epochs(n_rows=200, n_features=3, batch_size=100, hidden=[4], repeats=1)
+    e = epochs.set_index("variant")
+    assert list(e.index) == ["unconstrained", "fairopt_exact", "fairness_training"]
+    assert e.loc["fairness_training", "status"] == bench.NOT_INSTALLED
+    assert np.isnan(e.loc["fairness_training", "epoch_s"]) and np.isnan(e.loc["fairness_training", "ratio_cpu"])
+    assert e.loc["unconstrained", "ratio"] == 1.0 and e.loc["fairopt_exact", "epoch_cpu_s"] > 0
+    check = bench.authors_constraint_check(batch_size=100, repeats=1, eps_values=(0.05,))
+    c = check.set_index("implementation")
+    assert c.loc["fairness_training", "status"] == bench.NOT_INSTALLED
+    assert np.isnan(c.loc["fairness_training", "max_violation"])
+    assert c.loc["fairopt_exact", "status"] == "measured" and c.loc["fairopt_exact", "max_violation"] <= 1e-12
+
+
+@pytest.mark.skipif(bench.authors_package() is None, reason="fairness-training not installed (extra 'bench')")
+def test_authors_package_benchmarks_measure_it():
+    epochs = bench.benchmark_epochs(n_rows=200, n_features=3, batch_size=100, hidden=[4], repeats=1)
+    r = epochs.set_index("variant").loc["fairness_training"]
+    assert r["status"] == "measured" and r["epoch_cpu_s"] > 0 and r["ratio_cpu"] > 0
+    check = bench.authors_constraint_check(batch_size=200, repeats=2, eps_values=(0.05,))
+    c = check.set_index("implementation")
+    assert c.loc["fairness_training", "status"] == "measured" and c.loc["fairness_training", "n_batches"] == 2
+    assert c.loc["fairness_training", "max_violation"] >= 0
+    # the violation is measured, not assumed: it is the true largest residual gap above eps
+    assert c.loc["fairness_training", "max_violation_rel"] == pytest.approx(
+        c.loc["fairness_training", "max_violation"] / 0.05)
 
 
 # ------------------------------------------------------------------ slow: real files, large batches

@@ -10,10 +10,13 @@ import torch
 from fairopt.core.models import mlp
 from fairopt.core.solvers import resolve_solver, solve
 from fairopt.core.training import OptimizerConfig
+from fairopt.data.container import FairData
 from fairopt.data.synthetic.layer import make_synthetic
 from fairopt.methods.flayer import FairnessLayer, build_slabs, exact
+from fairopt.methods.flayer.constraints import AbsentGroupWarning
 from fairopt.methods.flayer.layer import slab_bounds
-from fairopt.methods.flayer.training import TrainConfig, fit_penalty, fit_projection, predict
+from fairopt.methods.flayer.training import (TrainConfig, count_absent_batches, fit_flayer, fit_penalty,
+                                             fit_projection, make_batches, predict)
 
 
 # ------------------------------------------------------------------ exact solver: warm start, rank
@@ -138,3 +141,32 @@ def test_equal_count_batches_and_prediction_on_the_rows_used():
     assert out["loss"] == pytest.approx(float(np.mean((out["pred"][rows] - data.y[rows]) ** 2)))
     # equal compositions: the pooled gap is the mean of the signed batch gaps, so at most eps
     assert out["pooled_gap"] <= 0.05 + 1e-9 and out["batch_gap"].max() <= 0.05 + 1e-9
+
+
+# ------------------------------------------------------------------ absent groups are counted in training and inference
+
+def _rare_group_data(n: int = 40, n_rare: int = 2) -> FairData:
+    rng = np.random.default_rng(7)
+    g = np.zeros(n, dtype=np.int64)
+    g[:n_rare] = 1
+    X = np.column_stack([g, rng.normal(size=(n, 3))]).astype(np.float32)
+    y = (X[:, 1] + g + 0.1 * rng.normal(size=n)).astype(np.float32)
+    return FairData(X, y, g, ["a", "x1", "x2", "x3"], ["a"], {"lb": -3.5, "ub": 3.5})
+
+
+def test_batches_with_an_absent_group_are_counted_in_training_and_inference():
+    data = _rare_group_data()
+    batches = make_batches(data, 10, seed=0)(0)
+    assert len(batches) == 4
+    # 2 rows of group 1 over 4 stratified batches: 2 batches lack group 1
+    assert count_absent_batches(batches, "mean_parity") == 2
+    assert count_absent_batches(make_batches(data.subset(np.arange(2, 40)), 10, 0)(0), "mean_parity") == 4
+    cfg = TrainConfig(eps=0.05, lb=-3.5, ub=3.5, batch_size=10, eval_batch_size=10, b_tau=1, epochs=3,
+                      optimizer=OptimizerConfig("adam", 1e-3), early_stopping_patience=None)
+    with pytest.warns(AbsentGroupWarning):  # the hard layer drops the constraint on those batches, once warned
+        tm = fit_flayer(lambda: mlp(4, [4], 1), data, data, cfg)
+    assert tm.absent_train_batches == 3 * 2 and tm.absent_val_batches == 2
+    out = predict(tm, data, cfg)
+    assert out["n_absent_batches"] == 2
+    full = predict(tm, data, cfg, batch_size=40)  # one batch with every group
+    assert full["n_absent_batches"] == 0

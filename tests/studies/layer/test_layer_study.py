@@ -23,7 +23,7 @@ from fairopt.studies.layer.prepare import (PARTS, PREPARE, prepare_employee_audi
                                            prepare_synthetic, read_parts, write_parts)
 from fairopt.studies.common import setting_differences
 from fairopt.studies.layer.scorecard import layer_scorecard
-from fairopt.studies.layer.tables import employee_tables, sba_table, synthetic_tables
+from fairopt.studies.layer.tables import employee_tables, sba_table, synthetic_runs, synthetic_tables
 from fairopt.studies.layer.settings import (check_settings, job_section, load_settings, parse_setting_name,
                                             setting_name, synthetic_settings)
 from tests.conftest import REPO
@@ -100,7 +100,8 @@ def test_job_section_leaves_out_the_selection_keys(paper):
 # ------------------------------------------------------------------ the method registry's contract
 
 #: fields of every job record (fairopt.studies.layer.job)
-RECORD_FIELDS = {"experiment", "dataset", "method", "seed", "backend", "eps", "guarantee", "penalty", "training"}
+RECORD_FIELDS = {"experiment", "dataset", "method", "seed", "backend", "eps", "guarantee", "absent_group_batches",
+                 "penalty", "training"}
 
 
 @pytest.mark.parametrize("method", METHODS.names())
@@ -158,6 +159,7 @@ def test_run_synthetic_record_and_reproducibility():
     s = a["primal_dual"]
     assert s is not None and s["weighted_gap"] <= s["bound"] + 1e-12
     assert a["guarantee"]["n_hard_batches"] == 0
+    assert a["absent_group_batches"] == {"training": 0, "validation": 0, "test": 0}  # stratified batches
     hard = _synthetic(31, (150, 150), "flayer", 3, sec)
     assert hard["primal_dual"] is None and hard["guarantee"]["max_hard_batch_gap"] <= 0.05 + 1e-9
     pen = _synthetic(31, (150, 150), "penalty", 3, sec)
@@ -211,6 +213,7 @@ def test_run_sba_and_run_employee_end_to_end(tmp_path):
     sec = _section(split=[70, 20, 30], eps=0.01, b_tau=1, model={"hidden": [2], "layer_norm": False, "activation": "relu"})
     rec = run_sba(prepare_sba_split(sba, 0, sec), "projection", 0, sec, backend="exact")
     assert rec["n_train"] == 70 and rec["n_test"] == 30
+    assert set(rec["absent_group_batches"]) == {"training", "validation", "test"}
     assert 0.0 <= rec["test_auc"] <= 1.0 and 0.0 <= rec["raw_test_auc"] <= 1.0
     assert rec["test_gap"] <= 0.01 + 1e-9  # both attributes' mean-logit gaps after projection
     assert max(abs(v) for v in rec["test_attribute_gaps"].values()) <= 0.01 + 1e-9
@@ -269,6 +272,23 @@ def _runs() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def test_absent_group_counts_reach_the_runs_and_summary_tables():
+    def record(method, seed, absent):
+        return {"setting": "b2-i2", "train_batch": 2, "inference_batch": 2, "dataset": "d0", "index": 0,
+                "seed": seed, "method": method, "eps": 0.05, "test_mse": 0.5, "test_gap": 0.01, "raw_test_mse": 0.4,
+                "raw_test_gap": 0.2, "guarantee": {}, "absent_group_batches": absent}
+    recs = [record("flayer", 0, {"training": 6, "validation": 1, "test": 2}),
+            record("flayer", 1, {"training": 0, "validation": 0, "test": 3})]
+    runs = synthetic_runs(recs)
+    assert list(runs["absent_test_batches"]) == [2, 3] and list(runs["absent_train_batches"]) == [6, 0]
+    summary, _ = synthetic_tables(runs, slack=0.001, methods=["flayer"], settings=["b2-i2"])
+    assert summary.loc[0, "absent_test_batches"] == 5 and summary.loc[0, "absent_train_batches"] == 6
+    # a record without the count is not silently 0
+    old = synthetic_runs([recs[0], {k: v for k, v in recs[1].items() if k != "absent_group_batches"}])
+    summary, _ = synthetic_tables(old, slack=0.001, methods=["flayer"], settings=["b2-i2"])
+    assert np.isnan(summary.loc[0, "absent_test_batches"])
+
+
 def test_synthetic_tables_counts():
     summary, inst = synthetic_tables(_runs(), slack=0.001, methods=["flayer", "projection", "penalty"],
                                      settings=["b2-i2"])
@@ -302,10 +322,13 @@ def test_sba_and_employee_tables():
                 "flag_parity": 0.2, "groups": [{"attribute": "a", "side": s, "n": 5, "residual": 0.0,
                                                 "violated": False} for s in (1, 0)],
                 "flagging": [{"attribute": "a", "rate_0": 0.1, "rate_1": 0.3, "gap": 0.2}]}
-    recs = [{"method": "projection", "seed": 0, "deployed": audit(0, 0.2), "raw": audit(2, 0.1)},
-            {"method": "flayer", "seed": 0, "deployed": audit(0, 0.15), "raw": audit(1, 0.1)}]
+    recs = [{"method": "projection", "seed": 0, "deployed": audit(0, 0.2), "raw": audit(2, 0.1),
+             "absent_group_batches": {"training": 0, "validation": 0, "test": 1}},
+            {"method": "flayer", "seed": 0, "deployed": audit(0, 0.15), "raw": audit(1, 0.1),
+             "absent_group_batches": {"training": 0, "validation": 0, "test": 0}}]
     summary, groups = employee_tables(recs, ["flayer", "projection"])
     assert list(summary["method"]) == ["flayer", "unconstrained", "projection"]
+    assert list(summary["absent_test_batches"]) == [0, 1, 1]
     assert summary.set_index("method").loc["unconstrained", "violated"] == 2
     assert len(groups) == 6 and set(groups["flag_rate"]) == {0.1, 0.3}
 
@@ -343,7 +366,26 @@ def test_scorecard_comparability_and_verdicts(paper):
     assert v["sba: F-Layer test AUC (mean over seeds)"] == "reproduced"      # 0.885 vs 0.890 (tol 0.02)
     assert v["employee: F-Layer mean-residual constraints"] == "reproduced"
     assert v["synthetic: primal-dual aggregate guarantee"] == "reproduced"
-    assert sum(r.verdict == "not run" for r in rows) == 2  # the image experiments
+    # the image experiments and the authors' package (no constraint check given)
+    assert sum(r.verdict == "not run" for r in rows) == 3
+    authors = next(r for r in rows if r.item.startswith("authors' package"))
+    assert authors.verdict == "not run" and "not installed" in authors.note
+    # guarantee rows hold by construction of the layer: internal checks, not paper claims
+    kinds = {r.item: r.kind for r in rows}
+    for item in ("synthetic: F-Layer per-batch parity (hard layer)", "synthetic: primal-dual aggregate guarantee",
+                 "sba: F-Layer mean-logit parity on the test batch", "employee: F-Layer mean-residual constraints"):
+        assert kinds[item] == "check", item
+    assert kinds["synthetic b2000-i2000: mean test MSE, flayer"] == "paper"
+    # fewer split seeds / datasets than the paper's, on the paper's settings: inconclusive, with the reason
+    few = sba_tab.assign(n_seeds=2)
+    few_seeds = copy.deepcopy(paper)
+    few_seeds["sba"]["split_seeds"] = 2
+    rows = layer_scorecard(paper=numbers, settings=few_seeds, paper_settings=paper, synthetic_summary=summary.assign(
+        n_instances=8), sba_table=few, sba_runs=sba_r, employee_summary=emp)
+    row = next(r for r in rows if r.item == "sba: F-Layer test AUC (mean over seeds)")
+    assert row.verdict == "inconclusive" and "2 split seeds, the paper's 25" in row.note
+    row = next(r for r in rows if r.item == "synthetic b2000-i2000: flayer best feasible (of 32)")
+    assert row.verdict == "inconclusive" and "over 8 dataset-seed runs" in row.note
     # a reduced run: synthetic rows become "not comparable" and say why
     reduced = copy.deepcopy(paper)
     reduced["synthetic"]["n_rows"] = 10000
@@ -369,6 +411,30 @@ def test_scorecard_comparability_and_verdicts(paper):
         "training.epochs: 3000 (paper: 15000)"]
 
 
+def test_scorecard_judges_the_authors_package_on_the_measured_violation(paper):
+    numbers = _paper_numbers()
+
+    def check(rel):
+        return pd.DataFrame([
+            {"eps": 1e-4, "implementation": impl, "status": "measured", "batch_size": 2000, "n_batches": 10,
+             "max_violation": v * 1e-4, "max_violation_rel": v, "n_violating": 7 if v > 1e-3 else 0,
+             "setting": "batch 2000, 2 binary attributes"}
+            for impl, v in (("fairness_training", rel), ("fairopt_exact", 1e-11))])
+    rows = layer_scorecard(paper=numbers, settings=paper, paper_settings=paper, synthetic_summary=None,
+                           sba_table=None, sba_runs=None, employee_summary=None, authors_check=check(0.86))
+    row = next(r for r in rows if r.item.startswith("authors' package"))
+    assert row.verdict == "not reproduced" and "86% of eps" in row.reproduced and "7 batches above" in row.reproduced
+    assert "SCS's default" in row.note and row.kind == "paper"
+    rows = layer_scorecard(paper=numbers, settings=paper, paper_settings=paper, synthetic_summary=None,
+                           sba_table=None, sba_runs=None, employee_summary=None, authors_check=check(1e-6))
+    assert next(r for r in rows if r.item.startswith("authors' package")).verdict == "reproduced"
+    missing = check(0.5).assign(status="not measured: fairness-training not installed")
+    rows = layer_scorecard(paper=numbers, settings=paper, paper_settings=paper, synthetic_summary=None,
+                           sba_table=None, sba_runs=None, employee_summary=None, authors_check=missing)
+    row = next(r for r in rows if r.item.startswith("authors' package"))
+    assert row.verdict == "not run" and row.note == "not measured: fairness-training not installed"
+
+
 def test_benchmark_rows_target():
     timing = pd.DataFrame({"batch_size": [16, 2000], "repeats": 3, "exact_ms": [1.0, 2.0],
                            "cvxpylayers_ms": [5.0, 150.0], "cvxpylayers_build_ms": [20.0, 300.0],
@@ -377,8 +443,47 @@ def test_benchmark_rows_target():
     rows = benchmark_rows(timing, target_batch_size=2000, target_speedup=50)
     target = [r for r in rows if r.comparison == ">="]
     assert len(target) == 1 and target[0].setting.startswith("batch 2000") and target[0].target_met is True
+    assert "not the authors' package" in next(r for r in rows if r.metric == "cvxpylayers_ms").note
     assert all(r.target_met for r in rows if r.comparison == "<=")
+    # an old timing table without the authors' columns: the comparison says it was not measured
+    vs = [r for r in rows if r.benchmark == "forward_backward_vs_authors"]
+    assert vs and all(np.isnan(r.value) and r.note.startswith("not measured") for r in vs)
     with pytest.raises(ValueError, match="not timed"):
         benchmark_rows(timing, target_batch_size=256, target_speedup=50)
+
+
+def test_benchmark_rows_cpu_time_authors_epochs_and_load():
+    from fairopt.methods.flayer.benchmark import NOT_INSTALLED
+
+    timing = pd.DataFrame({"batch_size": [2000, 16], "repeats": 3, "exact_ms": [2.0, 1.0], "exact_cpu_ms": [2.1, 1.0],
+                           "cvxpylayers_ms": [150.0, 5.0], "cvxpylayers_cpu_ms": [151.0, 5.0],
+                           "cvxpylayers_build_ms": [300.0, 20.0], "speedup": [75.0, 5.0], "speedup_cpu": [71.9, 5.0],
+                           "max_abs_diff_output": 1e-12, "max_abs_diff_grad": 1e-6, "solver": "SCS",
+                           "authors_status": ["measured", NOT_INSTALLED], "authors_ms": [230.0, np.nan],
+                           "authors_cpu_ms": [235.2, np.nan], "authors_speedup_cpu": [112.0, np.nan],
+                           "authors_max_violation": [0.0, np.nan], "authors_max_abs_diff_output": [1e-5, np.nan],
+                           "cores": 2, "loadavg_start": [1.0, 3.0], "loadavg_end": [1.2, 3.5]})
+    epochs = pd.DataFrame({"variant": ["unconstrained", "fairopt_exact", "fairness_training"],
+                           "status": ["measured", "measured", NOT_INSTALLED], "epoch_s": [1.0, 1.26, np.nan],
+                           "epoch_cpu_s": [1.0, 1.26, np.nan], "ratio": [1.0, 1.26, np.nan],
+                           "ratio_cpu": [1.0, 1.26, np.nan], "n_rows": 24000, "n_features": 150, "batch_size": 2000,
+                           "n_batches": 12, "hidden": "64x64", "repeats": 2, "cores": 2, "loadavg_start": 1.0,
+                           "loadavg_end": 1.0})
+    check = pd.DataFrame({"eps": [1e-4, 1e-4], "implementation": ["fairness_training", "fairopt_exact"],
+                          "status": "measured", "batch_size": 2000, "n_batches": 10, "max_violation": [8.6e-5, 0.0],
+                          "max_violation_rel": [0.86, 0.0], "n_violating": [6, 0], "setting": "batch 2000"})
+    rows = benchmark_rows(timing, target_batch_size=2000, target_speedup=50, epochs=epochs, authors_check=check)
+    by = {(r.benchmark, r.setting.split(";")[0].split(",")[0], r.metric): r for r in rows}
+    assert by[("forward_backward", "batch 2000", "exact_cpu_ms")].value == 2.1  # CPU time beside wall time
+    assert by[("forward_backward_vs_authors", "batch 2000", "authors_speedup_cpu")].value == 112.0
+    missing = by[("forward_backward_vs_authors", "batch 16", "authors_cpu_ms")]
+    assert np.isnan(missing.value) and missing.note == NOT_INSTALLED
+    assert "MEASURED UNDER LOAD" in by[("forward_backward", "batch 16", "exact_ms")].note
+    assert "MEASURED UNDER LOAD" not in by[("forward_backward", "batch 2000", "exact_ms")].note
+    assert by[("training_epoch", "fairopt exact layer", "ratio_cpu")].value == 1.26
+    assert np.isnan(by[("training_epoch", "authors' package fairness-training 0.1.0", "ratio_cpu")].value)
+    viol = by[("hard_constraint_violation", "authors' package fairness-training 0.1.0", "max_violation_rel")]
+    assert viol.value == 0.86 and viol.target_met is False
+    assert by[("hard_constraint_violation", "fairopt exact layer", "max_violation_rel")].target_met is True
 
 

@@ -1,4 +1,10 @@
-"""cvxpylayers back end of the fairness layer (the authors' differentiation route).
+"""cvxpylayers back end of the fairness layer (cvxpylayers + diffcp, cached, tight SCS tolerance).
+
+The authors differentiate the projection with cvxpylayers too, but this back end is *not* their
+implementation: their package (``fairness-training`` 0.1.0, and their experiment code) rebuilds
+the cvxpy problem for every batch and solves it at SCS's default tolerance; this one caches the
+problem by group pattern and solves at ``eps = 1e-9`` (the benchmark
+:func:`fairopt.methods.flayer.benchmark.benchmark_layer` times the authors' package separately).
 
 The same QP as :mod:`fairopt.methods.flayer.exact`,
 
@@ -28,6 +34,7 @@ import numpy as np
 import torch
 
 from fairopt.core.errors import SolverError
+from fairopt.methods.flayer.constraints import check_finite
 from fairopt.methods.flayer.exact import cell_pattern
 
 __all__ = ["DEFAULT_SOLVER_ARGS", "CvxpyProjector"]
@@ -90,8 +97,18 @@ class CvxpyProjector:
 
     def __call__(self, z_t: torch.Tensor, W: np.ndarray, lo_t: torch.Tensor, hi_t: torch.Tensor,
                  lb: float | None, ub: float | None) -> torch.Tensor:
-        """Differentiable projection of ``z_t`` (``(n,)`` float64); same signature as ``exact.project``."""
+        """Differentiable projection of ``z_t`` (``(n,)`` float64); same signature as ``exact.project``.
+
+        Raises:
+            DataError: ``z_t``, ``lo_t`` or ``hi_t`` has a NaN or inf.
+            SolverError: diffcp failed or (``strict``) reported an inaccurate solve.
+        """
         m, n = W.shape
+        check_finite(z_t, "input z", "fairness layer (cvxpylayers back end)")
+        check_finite(lo_t, "slab bounds (targets)", "fairness layer (cvxpylayers back end)",
+                     "finite bounds")
+        check_finite(hi_t, "slab bounds (targets)", "fairness layer (cvxpylayers back end)",
+                     "finite bounds")
         if m == 0:
             return z_t if lb is None else torch.clamp(z_t, lb, ub)
         cells, inverse = cell_pattern(W)

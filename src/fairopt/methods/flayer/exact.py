@@ -60,7 +60,9 @@ so :func:`project` accepts a ``state`` that keeps the last verified active sets:
 first re-verifies those slab states (only the box states re-derived), which in full-batch
 training almost always succeeds.
 
-All numerics run in float64.
+All numerics run in float64. Non-finite raw outputs or slab bounds are refused
+(:func:`~fairopt.methods.flayer.constraints.check_finite`): the breakpoint search would otherwise
+turn a NaN into an arbitrary point of the box with gradient 0.
 """
 from __future__ import annotations
 
@@ -71,6 +73,7 @@ import numpy as np
 import torch
 
 from fairopt.core.errors import SolverError
+from fairopt.methods.flayer.constraints import check_finite
 
 __all__ = [
     "ActiveSet",
@@ -672,12 +675,18 @@ def project(z_t: torch.Tensor, W: np.ndarray, lo_t: torch.Tensor, hi_t: torch.Te
 
     Returns:
         ``(n,)`` float64 projection.
+
+    Raises:
+        DataError: ``z_t``, ``lo_t`` or ``hi_t`` has a NaN or inf.
     """
+    z = z_t.detach().cpu().numpy().astype(np.float64, copy=False)
+    check_finite(z, "input z", "fairness layer (exact back end)")
     if W.shape[0] == 0:
         return z_t if lb is None else torch.clamp(z_t, lb, ub)
-    z = z_t.detach().cpu().numpy().astype(np.float64, copy=False)
     lo = lo_t.detach().cpu().numpy()
     hi = hi_t.detach().cpu().numpy()
+    check_finite(lo, "slab bounds (targets)", "fairness layer (exact back end)", "finite bounds")
+    check_finite(hi, "slab bounds (targets)", "fairness layer (exact back end)", "finite bounds")
     if disjoint is None:
         disjoint = W.shape[0] == 1 or bool(((W != 0).sum(axis=0) <= 1).all())
     if disjoint:

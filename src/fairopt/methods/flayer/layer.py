@@ -8,8 +8,21 @@ outputs ``z`` (``n`` rows) the Euclidean projection
 
 so every batch it outputs satisfies the chosen parity notion. The constraint families are those
 of :mod:`fairopt.methods.flayer.constraints` (mean-prediction parity, per-attribute mean-logit parity,
-pairwise intersectional parity, mean-residual parity, equalized odds); groups absent from a
-batch are skipped.
+pairwise intersectional parity, mean-residual parity, equalized odds).
+
+**Inputs that would break the guarantee are refused.** A NaN or inf in ``z`` (or in the targets of
+mean-residual parity) raises a one-line :class:`~fairopt.core.errors.DataError` naming the input
+and the count, on both back ends: without the check a non-finite score is clipped/rooted to an
+arbitrary value (with a box, NaN becomes 0.0 with gradient 0) and the batch leaves the parity set
+with no error.
+
+**Absent groups.** A constraint whose group is absent from the batch cannot be imposed and is
+dropped (the batch is then only clipped to the box). The layer counts such batches
+(:attr:`FairnessLayer.n_absent_batches`, :attr:`FairnessLayer.n_dropped_constraints`) and issues
+one :class:`~fairopt.methods.flayer.constraints.AbsentGroupWarning` the first time; for the
+integer-code families (``pairwise_parity``, ``residual_parity`` over codes) a group is absent
+when the layer has seen its code in an earlier batch (the codes of the data are not known to the
+layer). The study jobs record the number of such batches in every result.
 
 Back ends (one interface):
 
@@ -31,6 +44,8 @@ Computations run in float64; the output has the input's dtype and shape (``(n,)`
 """
 from __future__ import annotations
 
+import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -39,7 +54,8 @@ from torch import nn
 
 from fairopt.core.errors import ConfigError
 from fairopt.methods.flayer import exact
-from fairopt.methods.flayer.constraints import FAMILIES, SlabSet, build_slabs
+from fairopt.methods.flayer.constraints import (CODE_FAMILIES, FAMILIES, AbsentGroupWarning, SlabSet, build_slabs,
+                                                check_finite)
 
 __all__ = ["BACKENDS", "FairnessLayer", "check_box", "slab_bounds"]
 
@@ -107,6 +123,11 @@ class FairnessLayer(nn.Module):
         self.backend = backend
         self._cvx = None
         self._warm: dict[int, exact.ActiveSet] = {}  # exact back end: warm starts by slab count
+        #: batches projected with at least one constraint dropped (a constrained group absent)
+        self.n_absent_batches = 0
+        #: constraints dropped over those batches
+        self.n_dropped_constraints = 0
+        self._groups_seen: set = set()  # integer-code families: group keys seen in earlier batches
         if backend == "cvxpylayers":
             from fairopt.methods.flayer.cvx import CvxpyProjector
 
@@ -118,8 +139,25 @@ class FairnessLayer(nn.Module):
 
     def constraints(self, groups: Any, n: int, *, labels: Any = None,
                     has_targets: bool = False) -> SlabSet:
-        """The slab constraints this layer imposes on a batch of ``n`` rows."""
-        return build_slabs(self.family, groups, n, self.eps, labels=labels, has_targets=has_targets)
+        """The slab constraints this layer imposes on a batch of ``n`` rows.
+
+        For the integer-code families the groups seen in earlier batches are the expected ones
+        (their absence shows in ``SlabSet.dropped``).
+        """
+        expected = self._groups_seen if self.family in CODE_FAMILIES else None
+        return build_slabs(self.family, groups, n, self.eps, labels=labels, has_targets=has_targets,
+                           expected_groups=expected)
+
+    def _note_absent(self, slabs: SlabSet, n: int) -> None:
+        """Count a batch with dropped constraints; warn the first time (module docstring)."""
+        self.n_absent_batches += 1
+        self.n_dropped_constraints += len(slabs.dropped)
+        if self.n_absent_batches == 1:
+            warnings.warn(AbsentGroupWarning(
+                f"FairnessLayer ({self.family}): a constrained group is absent from a batch of {n} rows, "
+                f"{len(slabs.dropped)} constraint(s) dropped ({', '.join(slabs.dropped[:3])}"
+                f"{', ...' if len(slabs.dropped) > 3 else ''}); warned once, further such batches are "
+                f"counted in FairnessLayer.n_absent_batches"), stacklevel=3)
 
     def forward(self, z: torch.Tensor, groups: Any, targets: Any = None,
                 labels: Any = None) -> torch.Tensor:
@@ -133,6 +171,9 @@ class FairnessLayer(nn.Module):
 
         Returns:
             The projection, same shape and dtype as ``z``.
+
+        Raises:
+            DataError: ``z`` (or the targets) has a NaN or inf; groups of the wrong shape or values.
         """
         shape, dtype = z.shape, z.dtype
         if z.dim() == 2 and z.shape[1] == 1:
@@ -142,7 +183,12 @@ class FairnessLayer(nn.Module):
         else:
             raise ConfigError(f"fairness layer expects outputs of shape (n,) or (n, 1), got {tuple(shape)}")
         n = zf.shape[0]
+        check_finite(zf, "input z", "FairnessLayer")
+        check_finite(targets, "targets", "FairnessLayer", "finite targets")
         slabs = self.constraints(groups, n, labels=labels, has_targets=targets is not None)
+        self._groups_seen.update(slabs.present)
+        if slabs.dropped:
+            self._note_absent(slabs, n)
         z64 = zf.to(torch.float64)
         _, lo, hi = slab_bounds(slabs, targets, self.eps)
         if self.backend == "exact":
@@ -155,9 +201,19 @@ class FairnessLayer(nn.Module):
     @torch.no_grad()
     def violation(self, y: torch.Tensor, groups: Any, targets: Any = None,
                   labels: Any = None) -> float:
-        """Largest constraint violation of ``y`` on its batch (slabs and box; 0 = feasible)."""
+        """Largest constraint violation of ``y`` on its batch (slabs and box; 0 = feasible).
+
+        Outputs with a NaN or inf are infinitely infeasible: the result is ``math.inf`` (never 0,
+        so a check ``violation(y) <= tol`` fails and ``max`` over batches keeps it). Non-finite
+        *targets* are an input error (:class:`~fairopt.core.errors.DataError`). Constraints dropped
+        because a group is absent are not counted (nothing is imposed on them).
+        """
         yf = y.detach().reshape(-1).to(torch.float64)
-        slabs = self.constraints(groups, yf.shape[0], labels=labels, has_targets=targets is not None)
+        if not bool(torch.isfinite(yf).all()):
+            return math.inf
+        check_finite(targets, "targets", "FairnessLayer.violation", "finite targets")
+        slabs = build_slabs(self.family, groups, yf.shape[0], self.eps, labels=labels,
+                            has_targets=targets is not None)
         r, _, _ = slab_bounds(slabs, targets, self.eps)
         worst = 0.0
         if slabs.m:

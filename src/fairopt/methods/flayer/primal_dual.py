@@ -32,11 +32,26 @@ group 0 shifts by ``-nu/n_0``, group 1 by ``+nu/n_1``, and the gap is soft-thres
 :meth:`PrimalDualInference.summary` reports the pooled gap (gap of all predictions pooled), the
 sample-weighted average gap, ``lambda_max`` (over all dual iterates, the final one included) and
 this bound. Batches with an absent group have no gap: they are only clipped to the box, enter
-the pooled gap, and are left out of ``N`` and the weighted average.
+the pooled gap, and are left out of ``N`` and the weighted average; they are counted
+(``n_absent_batches`` in the summary) and the first one raises an
+:class:`~fairopt.methods.flayer.constraints.AbsentGroupWarning`. A NaN or inf raw output is refused
+with a one-line :class:`~fairopt.core.errors.DataError` *before* the dual state changes (otherwise
+its gap would drive ``lambda`` up for the rest of the stream).
+
+**Training versus inference (the b_tau switch, as in the authors' experiment code).** In the
+authors' synthetic experiments (repository ``dtroxell19/FairDL-ICML-2026``,
+``synthetic_experiments/fair_model.py``) the *training* forward pass uses this penalised primal-dual
+layer whenever the training batch is smaller than ``b_tau`` (its own dual variable, ``eta_0 = 0.1``,
+reset at the start of every epoch) and the hard per-batch projection otherwise; inference does the
+same with ``eta_0 = 0.5`` and a dual reset before every pass. The paper's b256-i16 setting
+(``b_tau = 1000``) therefore trains through the primal-dual layer and infers through it;
+:class:`FairnessHead` follows that. (The authors' later PyPI package ``fairness-training`` 0.1.0
+always trains with the hard layer; it is not the code behind the paper's numbers.)
 """
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -46,7 +61,7 @@ from torch import nn
 from fairopt.core.errors import ConfigError
 from fairopt.core import metrics
 from fairopt.methods.flayer import exact
-from fairopt.methods.flayer.constraints import as_numpy
+from fairopt.methods.flayer.constraints import AbsentGroupWarning, as_numpy, check_finite
 from fairopt.methods.flayer.layer import FairnessLayer, check_box
 
 __all__ = ["PrimalDualInference", "penalised_projection", "FairnessHead"]
@@ -64,8 +79,12 @@ def penalised_projection(z: torch.Tensor, groups: Any, c: float, lb: float | Non
 
     Returns:
         The penalised projection (same dtype as ``z``); ``clip(z)`` if a group is absent.
+
+    Raises:
+        DataError: ``z`` has a NaN or inf.
     """
-    if c < 0:
+    check_finite(z, "input z", "penalised_projection")
+    if not c >= 0:
         raise ConfigError(f"penalty weight must be >= 0, got {c}")
     lb, ub = check_box(lb, ub)
     a = as_numpy(groups).reshape(-1)
@@ -113,6 +132,7 @@ class PrimalDualInference(nn.Module):
         self.eps = float(eps)
         self.lb, self.ub = check_box(lb, ub)
         self.eta0 = float(eta0)
+        self._warned = False  # the absent-group warning is issued once per instance, across resets
         self.reset()
 
     def extra_repr(self) -> str:
@@ -127,12 +147,18 @@ class PrimalDualInference(nn.Module):
         self.weighted_gap_sum = 0.0
         self.n_constrained = 0
         self.n_batches = 0
+        self.n_absent_batches = 0
         self._sums = np.zeros(2)
         self._counts = np.zeros(2)
         self.history: list[dict[str, float]] = []
 
     def forward(self, z: torch.Tensor, groups: Any) -> torch.Tensor:
-        """Penalised projection of one batch with the current ``lambda_t``, then the dual step."""
+        """Penalised projection of one batch with the current ``lambda_t``, then the dual step.
+
+        Raises:
+            DataError: ``z`` has a NaN or inf (the dual state is left unchanged).
+        """
+        check_finite(z, "input z", "PrimalDualInference")
         a = as_numpy(groups).reshape(-1)
         b = int(a.shape[0])
         y = penalised_projection(z, a, self.lam * b, self.lb, self.ub)
@@ -153,6 +179,14 @@ class PrimalDualInference(nn.Module):
             self.n_constrained += b
             self.history.append({"batch": self.n_batches, "size": b, "gap": gap,
                                  "lambda": lam_used, "eta": self.eta_last})
+        else:
+            self.n_absent_batches += 1
+            if not self._warned:
+                self._warned = True
+                warnings.warn(AbsentGroupWarning(
+                    f"PrimalDualInference: a group is absent from a batch of {b} rows; the batch is only "
+                    f"clipped to the box and takes no dual step; warned once, further such batches are "
+                    f"counted in the summary's n_absent_batches"), stacklevel=2)
         return y
 
     def summary(self) -> dict[str, float]:
@@ -165,7 +199,8 @@ class PrimalDualInference(nn.Module):
         bound = self.eps + self.lambda_max / (self.eta_last * N) if N else float("inf")
         return {"pooled_gap": pooled, "weighted_gap": float(weighted), "lambda_max": self.lambda_max,
                 "lambda_final": self.lam, "bound": float(bound), "n_samples": float(N),
-                "n_updates": float(self.t), "eta_T": self.eta_last, "eps": self.eps}
+                "n_updates": float(self.t), "eta_T": self.eta_last, "eps": self.eps,
+                "n_absent_batches": float(self.n_absent_batches)}
 
 
 class FairnessHead(nn.Module):
@@ -174,7 +209,12 @@ class FairnessHead(nn.Module):
     Batches with ``n >= b_tau`` go through the hard-constraint :class:`FairnessLayer`; smaller
     ones through :class:`PrimalDualInference` (two-group mean parity), with separate dual states
     for training (``eta0_train``) and evaluation (``eta0_eval``), chosen by ``self.training``
-    (the authors use 0.1 and 0.5).
+    (the authors use 0.1 and 0.5). The switch applies to *training* batches too, as in the
+    authors' experiment code for the paper (module docstring): with the paper's b256-i16 setting
+    and ``b_tau = 1000`` the network trains through the primal-dual layer (training dual reset
+    every epoch by :func:`fairopt.methods.flayer.training.fit_flayer`) and infers through it (dual
+    reset before every pass). The authors' later ``fairness-training`` package trains with the
+    hard layer whatever the batch size; fairopt follows the code behind the paper's numbers.
 
     Args:
         layer: The hard-constraint layer (its eps and box are reused by the primal-dual parts).

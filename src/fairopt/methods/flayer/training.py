@@ -25,10 +25,23 @@ Each method is one function -- :func:`fit_flayer`, :func:`fit_projection`, :func
 the box with ``lb + (ub - lb) sigmoid(.)`` (as the authors do; option ``penalty_box_sigmoid``).
 Everything trains through :func:`fairopt.core.training.fit` with stratified batches
 (:func:`fairopt.core.splits.stratified_batches`) of the intersectional group codes.
+
+**b_tau in training.** ``flayer`` trains through the head's ``b_tau`` switch: training batches
+smaller than ``b_tau`` go through the online primal-dual layer (training dual, ``eta0_train``,
+reset every epoch), larger ones through the hard layer -- as the authors' experiment code for the
+paper does (:mod:`fairopt.methods.flayer.primal_dual`); e.g. the synthetic b256-i16 setting trains
+and infers with the primal-dual layer.
+
+**Absent groups are counted.** Stratified batches normally contain every group, but a small
+batch or a rare group can lack one; the batch's constraint on that group is then dropped (by the
+layer, the primal-dual head and the penalty alike). :func:`count_absent_batches` counts such
+batches; :func:`_fit` counts them over every training epoch (``TrainedModel.absent_train_batches``)
+and one validation pass (``absent_val_batches``), :func:`predict` over the inference batches
+(``n_absent_batches``), so a result records how often its constraint was not imposed.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +52,7 @@ from torch import nn
 
 from fairopt.core import metrics
 from fairopt.core.errors import ConfigError
-from fairopt.methods.flayer.constraints import build_slabs
+from fairopt.methods.flayer.constraints import build_slabs, group_keys
 from fairopt.data.container import FairData
 from fairopt.methods.flayer.layer import FairnessLayer, slab_bounds
 from fairopt.methods.flayer.primal_dual import FairnessHead
@@ -52,6 +65,7 @@ __all__ = [
     "TrainedModel",
     "BoxSigmoid",
     "make_batches",
+    "count_absent_batches",
     "parity_violation",
     "pooled_gap",
     "base_loss_fn",
@@ -104,6 +118,23 @@ def make_batches(data: FairData, batch_size: int, seed: int, *, shuffle: bool = 
         return out
 
     return batches
+
+
+def count_absent_batches(batches: Iterable[Batch], family: str, expected_groups: Iterable | None = None) -> int:
+    """Number of ``batches`` in which a constraint of ``family`` is dropped because a group is absent.
+
+    Args:
+        batches: The batches (their ``groups`` and ``labels``).
+        family: Constraint family (:data:`fairopt.methods.flayer.constraints.FAMILIES`).
+        expected_groups: For the integer-code families, the group keys the batches should contain
+            (e.g. :func:`~fairopt.methods.flayer.constraints.group_keys` of the whole data set).
+    """
+    count = 0
+    for b in batches:
+        slabs = build_slabs(family, b.groups, len(b), 0.0, labels=b.labels, has_targets=True,
+                            expected_groups=expected_groups)
+        count += bool(slabs.dropped)
+    return count
 
 
 class BoxSigmoid(nn.Module):
@@ -251,6 +282,10 @@ class TrainedModel:
     lam: float | None = None
     lam_feasible: bool | None = None
     selection: pd.DataFrame | None = None
+    #: training batches (over every epoch run) in which a constrained group was absent
+    absent_train_batches: int = 0
+    #: validation batches (one pass; the same batches every epoch) with a constrained group absent
+    absent_val_batches: int = 0
 
 
 def _make_head(cfg: TrainConfig) -> FairnessHead:
@@ -281,7 +316,8 @@ def predict(trained: TrainedModel, data: FairData, cfg: TrainConfig, *,
     Returns:
         ``pred`` and ``raw`` (numpy, data order), ``rows`` (sorted positions predicted),
         ``loss`` (base loss of ``pred`` on ``rows``), ``pooled_gap`` (on ``rows``),
-        ``n_batches``, where the primal-dual head was used its ``summary``,
+        ``n_batches``, ``n_absent_batches`` (inference batches in which a constrained group is
+        absent, so its constraint was not imposed), where the primal-dual head was used its ``summary``,
         and with ``batch_gaps`` the arrays ``batch_gap``, ``batch_size`` and ``batch_primal_dual``
         (whether the batch went through the primal-dual head).
     """
@@ -300,6 +336,8 @@ def predict(trained: TrainedModel, data: FairData, cfg: TrainConfig, *,
     sizes: list[int] = []
     via_pd: list[bool] = []
     batches = stratified_batches(data.group_codes(), bs, rng, equal_counts=cfg.equal_batches)
+    expected = group_keys(cfg.family, data.groups) or None
+    n_absent = 0
     for idx in batches:
         it = torch.from_numpy(np.asarray(idx))
         # float64 from here on: the deployed outputs meet the constraints to rounding, not to
@@ -309,6 +347,8 @@ def predict(trained: TrainedModel, data: FairData, cfg: TrainConfig, *,
         g = torch.as_tensor(np.asarray(data.groups)[idx])
         t = torch.as_tensor(data.y[idx]) if cfg.family == "residual_parity" else None
         lab = None if data.labels is None else torch.as_tensor(data.labels[idx])
+        n_absent += bool(build_slabs(cfg.family, g, len(idx), 0.0, labels=lab, has_targets=True,
+                                     expected_groups=expected).dropped)
         batch_pd = False
         mode = trained.inference if deploy else "raw"
         if mode == "head":
@@ -334,7 +374,7 @@ def predict(trained: TrainedModel, data: FairData, cfg: TrainConfig, *,
            "pooled_gap": pooled_gap(pred[rows], np.asarray(data.groups)[rows], cfg.family,
                                     targets=y_rows if cfg.family == "residual_parity" else None,
                                     labels=None if data.labels is None else np.asarray(data.labels)[rows]),
-           "n_batches": len(batches)}
+           "n_batches": len(batches), "n_absent_batches": n_absent}
     if used_pd:
         out["summary"] = head.pd_eval.summary()
     if batch_gaps:
@@ -362,16 +402,20 @@ def _fit(method: str, model: nn.Module, train: FairData, val: FairData | None, c
     loss_fn = loss(head, base_loss_fn(cfg.loss, cfg.pos_weight))
     trained = TrainedModel(method, model, head, TrainingResult(), inference, lam)
     train_batches = make_batches(train, cfg.batch_size, cfg.seed, equal_counts=cfg.equal_batches)
+    expected = group_keys(cfg.family, train.groups) or None
 
     def batches(epoch: int):
         head.train()
         head.pd_train.reset()  # authors: training dual reset at every epoch
-        return train_batches(epoch)
+        out = train_batches(epoch)
+        trained.absent_train_batches += count_absent_batches(out, cfg.family, expected)
+        return out
 
     evaluate = None
     if val is not None:
         def evaluate(_model):
             res = predict(trained, val, cfg, deploy=not select_on_raw)
+            trained.absent_val_batches = int(res["n_absent_batches"])
             return {"val_loss": res["loss"], "val_gap": res["pooled_gap"]}
 
     trained.result = fit(model, loss_fn, batches, epochs=cfg.epochs, optimizer=cfg.optimizer,

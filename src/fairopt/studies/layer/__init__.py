@@ -10,7 +10,8 @@ Same shape as every study (:mod:`fairopt.studies`):
 * :mod:`~fairopt.studies.layer.tables` -- the paper's tables;
 * :mod:`~fairopt.studies.layer.evaluation` -- the employee wage audit;
 * :mod:`~fairopt.studies.layer.scorecard` -- paper vs reproduction;
-* :mod:`~fairopt.studies.layer.benchmarks` -- exact vs cvxpylayers timings, training cost per epoch.
+* :mod:`~fairopt.studies.layer.benchmarks` -- timings (exact layer vs fairopt's cvxpylayers back end and
+  vs the authors' package), training cost per epoch, the authors' package's constraint check.
 """
 from __future__ import annotations
 

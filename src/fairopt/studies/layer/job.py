@@ -14,6 +14,12 @@ lambda of the grid; all fits run inside the one (dataset, setting, ``penalty``, 
 the selection table is part of its record (the fits are cheap compared with the job start-up,
 and the rule's ``runtime`` resource scales with the grid size).
 
+Every record has ``absent_group_batches``: the number of training batches (over every epoch
+run), validation batches (one pass) and test batches in which a constrained group was absent, so
+that the batch's constraint was dropped (a stratified batch normally has every group); a job with
+any such batch also issues one :class:`~fairopt.methods.flayer.constraints.AbsentGroupWarning`
+with the counts.
+
 Sections of the study config (``fairopt/studies/layer/schema.yaml``) are passed as plain
 dicts: ``training`` (epochs, early stopping, optimizer, scheduler), ``model`` (hidden widths,
 LayerNorm, activation), ``b_tau``, ``eta0_train``, ``eta0_eval``, ``penalty_lambdas``,
@@ -22,6 +28,7 @@ LayerNorm, activation), ``b_tau``, ``eta0_train``, ``eta0_eval``, ``penalty_lamb
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -33,6 +40,7 @@ from fairopt.core.errors import ConfigError
 from fairopt.core.models import mlp, seed_everything
 from fairopt.core.training import OptimizerConfig, SchedulerConfig
 from fairopt.data.container import FairData
+from fairopt.methods.flayer.constraints import AbsentGroupWarning
 from fairopt.methods.flayer.training import TrainConfig, TrainedModel, predict
 from fairopt.studies.common import Registry
 from fairopt.studies.layer.evaluation import wage_audit
@@ -99,10 +107,22 @@ def _penalty_record(trained: TrainedModel) -> dict[str, Any] | None:
 def _record(experiment: str, dataset: str, method: str, seed: int, backend: str, eps: float, trained: TrainedModel,
             out: Mapping[str, Any], start: float, **fields: Any) -> dict[str, Any]:
     """The fields every job record has, then the experiment's own ``fields``, then the guarantee
-    check, the Penalty selection and the timings."""
+    check, the absent-group counts, the Penalty selection and the timings."""
+    absent = _absent_record(trained, out)
+    if any(absent.values()):
+        warnings.warn(AbsentGroupWarning(
+            f"{experiment} {dataset} {method} seed {seed}: batches with a constrained group absent (constraint "
+            f"dropped): training {absent['training']}, validation {absent['validation']}, test {absent['test']}"),
+            stacklevel=2)
     return {"experiment": experiment, "dataset": dataset, "method": method, "seed": int(seed), "backend": backend,
-            "eps": float(eps), **fields, "guarantee": _guarantee_record(out), "penalty": _penalty_record(trained),
-            "training": _training_record(trained, time.perf_counter() - start)}
+            "eps": float(eps), **fields, "guarantee": _guarantee_record(out), "absent_group_batches": absent,
+            "penalty": _penalty_record(trained), "training": _training_record(trained, time.perf_counter() - start)}
+
+
+def _absent_record(trained: TrainedModel, out: Mapping[str, Any]) -> dict[str, int]:
+    """Batches with a constrained group absent: training (every epoch run), validation (one pass), test."""
+    return {"training": int(trained.absent_train_batches), "validation": int(trained.absent_val_batches),
+            "test": int(out["n_absent_batches"])}
 
 
 def _guarantee_record(out: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,11 @@ Reference note ``shared/reference/fairness_layer.md``:
 * **Employee audit** (:func:`employee_tables`): per method MSE, constraints violated out of 10,
   largest |group residual|, flagging parity; and the per-group residuals and flagging rates.
 
+Every runs table carries the job's absent-group counts (``absent_train_batches``,
+``absent_val_batches``, ``absent_test_batches``: batches in which a constrained group was absent, so
+its constraint was dropped) and every summary their totals per method (NaN when a record predates
+the count).
+
 Standard deviations are sample standard deviations (``ddof = 1``) over seeds.
 """
 from __future__ import annotations
@@ -46,11 +51,17 @@ def load_records(paths: Iterable[str | Path], experiment: str) -> list[dict[str,
     return out
 
 
+#: the runs-table columns of a record's ``absent_group_batches``
+ABSENT_COLUMNS = {"training": "absent_train_batches", "validation": "absent_val_batches", "test": "absent_test_batches"}
+
+
 def _job_fields(r: Mapping[str, Any]) -> dict[str, Any]:
-    """Fields every job record has: guarantee check, Penalty selection, timings."""
+    """Fields every job record has: guarantee check, absent-group counts, Penalty selection, timings."""
     pen = r.get("penalty") or {}
     tr = r.get("training") or {}
+    absent = r.get("absent_group_batches") or {}
     return {"max_hard_batch_gap": (r.get("guarantee") or {}).get("max_hard_batch_gap"),
+            **{col: absent.get(key) for key, col in ABSENT_COLUMNS.items()},
             "penalty_lambda": pen.get("lambda"), "penalty_feasible_on_validation": pen.get("feasible_on_validation"),
             "epochs_run": tr.get("epochs_run"), "seconds_per_epoch": tr.get("seconds_per_epoch"),
             "job_seconds": tr.get("job_seconds"), "n_params": tr.get("n_params")}
@@ -139,6 +150,7 @@ def synthetic_tables(runs: pd.DataFrame, *, slack: float, methods: Sequence[str]
                 "pd_bound_violations": int((pd_rows["pd_weighted_gap"] > pd_rows["pd_bound"] + 1e-12).sum()) if len(pd_rows) else 0,
                 "mean_epochs": float(m["epochs_run"].mean()) if "epochs_run" in m else float("nan"),
                 "mean_seconds_per_epoch": float(m["seconds_per_epoch"].mean()) if "seconds_per_epoch" in m else float("nan"),
+                **_absent_totals(m),
             })
     return pd.DataFrame(summary_rows), instances
 
@@ -158,6 +170,18 @@ def sba_runs(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     if frame.empty:
         raise DataError("no SBA job records to aggregate")
     return frame.sort_values(["method", "seed"], kind="stable").reset_index(drop=True)
+
+
+def _total(values: pd.Series | None) -> float:
+    """Sum of a count column; NaN when any record lacks it (never a silent 0)."""
+    if values is None or len(values) == 0:
+        return float("nan")
+    v = pd.to_numeric(values, errors="coerce")
+    return float(v.sum()) if v.notna().all() else float("nan")
+
+
+def _absent_totals(m: pd.DataFrame) -> dict[str, float]:
+    return {col: _total(m[col] if col in m else None) for col in ABSENT_COLUMNS.values()}
 
 
 def _mean_sd(values: pd.Series) -> tuple[float, float]:
@@ -192,7 +216,7 @@ def sba_table(runs: pd.DataFrame, *, slack: float, methods: Sequence[str]) -> pd
                          "mean_test_gap": float(m["test_gap"].mean()) if stage == "deployed" else float("nan"),
                          "max_test_gap": float(m["test_gap"].max()) if stage == "deployed" else float("nan"),
                          "n_infeasible": int(infeasible.sum()) if stage == "deployed" else -1,
-                         "n_collapsed": int((m[auc_col] <= 0.5 + 1e-9).sum())})
+                         "n_collapsed": int((m[auc_col] <= 0.5 + 1e-9).sum()), **_absent_totals(m)})
     return pd.DataFrame(rows)
 
 
@@ -225,6 +249,7 @@ def employee_tables(records: Iterable[Mapping[str, Any]], methods: Sequence[str]
             "flag_rate": float(np.mean([a["flag_rate"] for a in audits])),
             "flag_parity": float(np.mean([a["flag_parity"] for a in audits])),
             "penalty_lambda": (recs[0].get("penalty") or {}).get("lambda") if name == "penalty" else None,
+            **_absent_totals(pd.DataFrame([_job_fields(r) for r in recs])),
         })
         for r, a in zip(recs, audits):
             flags = {f["attribute"]: f for f in a["flagging"]}
