@@ -35,6 +35,26 @@ paper's). Both MIOs are *polished*: the least-squares QP of the solver's indicat
 re-solved with Clarabel (:class:`~fairopt.methods.fairreg.pattern.PatternQP`) and its ``w`` kept when
 its exact objective is no worse.
 
+**The relaxation saturates** (a property of the strong relaxation, not a scaling or tolerance
+artefact; checked on full Communities by re-solving at Clarabel's 1e-8 tolerances):
+with ``p`` fractional a row can spread its mass over intervals so that every ``D_j`` is 0, at a
+finite loss cost. Once ``lambda`` exceeds the price of that point (the sum of the duals of
+``u >= +-D_j``, 496.8 = 0.498 m on Communities) the relaxed unfairness ``u`` is exactly 0 and the
+optimum no longer depends on ``lambda``: relaxed loss 30.0761 for every ``lambda/m`` in
+{0.5, 1, 2, 10} (to 1e-5), ``w`` equal up to the solver's tolerance (max difference 2e-3), while the
+exact unfairness of that ``w`` is 0.0145, not 0. Hence identical relaxation models for every
+``lambda >= 0.5`` on Communities (``>= 0.02`` on the 4,000-row Law School subsample); CD-relax then
+starts from the same point and only its own fairness weight differs.
+
+**Delta-separation.** The MIOs (and their bounds) exclude predictions within ``delta`` of a
+threshold; the exact objective (strict indicator) does not. A model scored exactly -- CD's -- can
+therefore beat a MIO's "proven" optimum by O(delta) (up to 0.86% on tiny instances): gaps are
+computed against the best model known and flagged when below the bound
+(:func:`fairopt.studies.fairreg.tables.summarize`).
+
+**Warm start.** ``warm_start`` hands the MIO an initial solution built from a model (the study uses
+the better of least squares and CD-relax): :func:`warm_start_values`.
+
 **Result definitions** (:class:`FormulationResult`): ``objective`` is ``f(w)`` of the returned
 ``w`` re-evaluated exactly (:func:`fairopt.methods.fairreg.objective.objective`), ``solver_objective``
 is the solver's value, ``best_bound`` a lower bound on the optimum of the delta-separated
