@@ -2,7 +2,9 @@
 # training, Table 2, figures, scorecard. Stages: fdfl_prepare -> fdfl_job -> fdfl_aggregate ->
 # fdfl_scorecard -> fdfl_benchmarks -> figures. Settings: fairopt.studies.fdfl.settings (schema and
 # presets in src/fairopt/studies/fdfl/); methods are configuration (fdfl.methods), tables are
-# ordered method lists (fdfl.tables), both checked before any job runs.
+# ordered method lists (fdfl.tables), both checked before any job runs. Each distinct training
+# configuration is trained once (FDFL.trainings): a method configured like an earlier one reads that
+# method's trial files (FDFL.trained_as), in every table.
 from fairopt.studies.fdfl.methods import method_record
 from fairopt.studies.fdfl.settings import LAYER_TABLE as FDFL_LAYER_TABLE
 from fairopt.studies.fdfl.settings import PAPER_TABLE as FDFL_PAPER_TABLE
@@ -74,7 +76,7 @@ rule fdfl_job:
         method=lambda w: method_record(FDFL.methods[w.method]),
         settings=fdfl_trial_config(FDFL_CFG),
     wildcard_constraints:
-        method="|".join(sorted(FDFL.methods)),
+        method="|".join(sorted(FDFL.trainings)),
         trial=r"\d+",
     threads: config["threads"]
     resources:
@@ -146,7 +148,7 @@ rule fdfl_aggregate:
     log:
         "logs/fdfl_aggregate/{table}.log",
     params:
-        methods=lambda w: FDFL.tables[w.table],
+        rows=lambda w: fdfl_table_rows(w.table),
     wildcard_constraints:
         table="|".join(sorted(FDFL.tables)),
     localrule: True
@@ -194,7 +196,7 @@ rule fdfl_benchmarks:
     input:
         paper="workflow/paper/fdfl.yaml",
         trials=fdfl_table(FDFL_PAPER_TABLE, "trials"),
-        jobs=expand(rules.fdfl_job.benchmark, method=FDFL.tables.get(FDFL_PAPER_TABLE, []), trial=FDFL.trials),
+        jobs=fdfl_table_benchmarks(FDFL_PAPER_TABLE),
         decision=rules.fdfl_job_timing.output.timing,
     output:
         csv="results/benchmarks/fdfl.csv",

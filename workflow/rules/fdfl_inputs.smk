@@ -2,9 +2,24 @@
 # rule files. They read the globals of fdfl.smk when called.
 
 
+def fdfl_table_sources(table):
+    """The trained methods whose trial files a table reads (each once, in table order)."""
+    return list(dict.fromkeys(FDFL.trained_as[m] for m in FDFL.tables.get(table, [])))
+
+
 def fdfl_table_trials(table):
-    """Trial JSONs of every method of a table, every trial."""
-    return expand(FDFL_TRIAL, method=FDFL.tables[table], trial=FDFL.trials)
+    """Trial JSONs of every method of a table (the files of the method each is trained as), every trial."""
+    return expand(FDFL_TRIAL, method=fdfl_table_sources(table), trial=FDFL.trials)
+
+
+def fdfl_table_benchmarks(table):
+    """The job benchmark files of a table's trainings."""
+    return expand(rules.fdfl_job.benchmark, method=fdfl_table_sources(table), trial=FDFL.trials)
+
+
+def fdfl_table_rows(table):
+    """The rows of a table for the aggregation: name, label, source method and the row's method record."""
+    return [{**row, "method": method_record(FDFL.methods[row["name"]])} for row in FDFL.table_rows(table)]
 
 
 def fdfl_table(table, part="table"):

@@ -11,7 +11,7 @@ from fairopt.report.scorecard import write_scorecard
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 
 with logged(smk.log[0]) as log:
-    paper = load_paper(smk.input.paper, ("table2",))
+    paper = load_paper(smk.input.paper, ("table2", "trials"))
     provenance = read_provenance(smk.input.provenance)
     inputs = ScorecardInputs(
         paper=paper, table=pd.read_csv(smk.input.table), trials=pd.read_csv(smk.input.trials),

@@ -102,6 +102,34 @@ def test_maximin_alpha_inf_equalises_utilities_and_matches_lp():
     assert welfare(u, INF) == pytest.approx(u.min())
 
 
+def authors_maximin(r, g, c, Q):
+    """The authors' alpha = inf allocation (their closed-form module): d_i = Q c_i / (u_i sum_j c_j^2 / u_j), u = r g."""
+    u = r * g
+    return Q * c / (u * np.sum(c * c / u))
+
+
+def test_authors_maximin_formula_does_not_equalise_utilities_for_unequal_costs():
+    """Finding about the authors' code (README, FDFL deviations): their alpha = inf allocation spends the
+    budget but gives utilities u_i d_i = Q c_i / sum_j (c_j^2 / u_j), proportional to c_i -- the maximin
+    solution only when c = 1. fairopt's closed form equalises them (and its minimum utility is higher)."""
+    Q, worst_gap, worst_loss = 1000.0, 0.0, 0.0
+    for seed in range(20):
+        r, g, c = instance(200, 100 + seed)
+        u = r * g
+        theirs, ours = authors_maximin(r, g, c, Q), closed_form(r, g, c, Q, INF)
+        assert np.dot(c, theirs) == pytest.approx(Q, rel=1e-12)            # feasible, the budget binds
+        u_theirs, u_ours = u * theirs, u * ours
+        np.testing.assert_allclose(u_theirs / c, u_theirs[0] / c[0], rtol=1e-12)   # proportional to c
+        assert np.ptp(u_ours) <= 1e-12 * u_ours.mean()                      # equalised
+        assert np.ptp(u_theirs) > 0.5 * u_ours.mean()                       # far from equal
+        assert welfare(u_theirs, INF) < welfare(u_ours, INF)                # a worse maximin value
+        worst_gap = max(worst_gap, float(np.max(np.abs(u_theirs - u_ours))))
+        worst_loss = max(worst_loss, 1.0 - welfare(u_theirs, INF) / welfare(u_ours, INF))
+    assert worst_gap > 1.0 and worst_loss > 0.3
+    r, g, _ = instance(200, 1)                                             # c = 1: the two agree
+    np.testing.assert_allclose(authors_maximin(r, g, np.ones(200), Q), closed_form(r, g, 1.0, Q, INF), rtol=1e-12)
+
+
 def test_closed_form_kkt_and_cost_weighted_normaliser():
     """Stationarity b^(1-alpha) d^(-alpha) = mu c; the paper's printed normaliser sum w_j is
     only right for c = 1 (it overspends or underspends otherwise)."""

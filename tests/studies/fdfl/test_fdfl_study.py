@@ -15,12 +15,13 @@ import yaml
 
 from fairopt.methods.alpha_fair.allocation import closed_form
 from fairopt.core.errors import ConfigError, DataError
-from fairopt.studies.fdfl.tables import group_errors, history_frame, results_frame, table2, table2_markdown
+from fairopt.studies.fdfl.tables import (group_errors, history_frame, load_trials, results_frame, table2,
+                                         table2_markdown)
 from fairopt.studies.fdfl.benchmarks import benchmark_rows, core_occupancy, job_seconds
 from fairopt.studies.fdfl.data import load_trial
 from fairopt.studies.fdfl.evaluate import evaluate_split
 from fairopt.studies.fdfl.illustrative import IllustrativeConfig, fit_models, generate, run_example
-from fairopt.studies.fdfl.methods import parse_methods, resolve_tables
+from fairopt.studies.fdfl.methods import method_record, parse_methods, resolve_tables, shared_trainings, training_key
 from fairopt.studies.fdfl.predict import RiskPredictor, build_model, parity_layer
 from fairopt.studies.fdfl.scorecard import ScorecardInputs, build_scorecard
 from fairopt.studies.fdfl.settings import TrialSettings, load_settings
@@ -368,7 +369,8 @@ def test_aggregation_means_stds_groups_and_history(trial_files):
     assert row["fairness_mean"] == pytest.approx(part["train_mean_gap"].mean())
     assert row["time_mean"] == pytest.approx(part["seconds"].mean())
     assert math.isnan(row["parity_train_gap_max"]) and table.iloc[2]["parity_train_gap_max"] <= 0.05 + 1e-9
-    assert "test_regret_alpha_inf_mean" in table.columns
+    assert "test_regret_alpha_inf_mean" in table.columns and list(table["alpha"]) == [2.0, 2.0, 2.0]
+    assert list(frame["trained_as"]) == list(frame["method"])
     md = table2_markdown(table, banner=STANDIN.banner)
     assert md.startswith("> SYNTHETIC STAND-IN DATA") and md.count("\n| ") == 4
     with pytest.raises(DataError, match=r"no trial results for method\(s\) \['nope'\]"):
@@ -377,6 +379,96 @@ def test_aggregation_means_stds_groups_and_history(trial_files):
     assert set(groups["group"]) == {"white", "black"} and "share_pred_mean" in groups
     hist = history_frame(trial_files)
     assert len(hist) == 14 * 3 and {"method", "trial", "epoch", "test_regret"} <= set(hist.columns)
+
+
+def test_aggregation_labels_the_regret_units(trial_data, trial_files):
+    """alpha = 0 rows report utilitarian regret: the table says so and adds the common alpha = 2 regret."""
+    sample, splits = trial_data
+    settings = small_settings(training={"epochs": 3})
+    _, parsed = methods(two_stage_utilitarian={"framework": "two_stage", "alpha": 0, "label": "2S alpha 0"})
+    extra = [run_trial(parsed["two_stage_utilitarian"], settings, load_trial(sample, splits, t, risk_floor=0.001),
+                       provenance=STANDIN.to_dict()) for t in (0, 1)]
+    frame = results_frame([*trial_files, *extra])
+    uniform = table2(frame, ["dfl", "two_stage"])
+    assert list(uniform["alpha"]) == [2.0, 2.0]
+    md = table2_markdown(uniform)
+    assert "| Regret (test, alpha 2) |" in md and "Regret at alpha" not in md
+    mixed = table2(frame, ["two_stage_utilitarian", "two_stage"])
+    assert list(mixed["alpha"]) == [0.0, 2.0]
+    md = table2_markdown(mixed)
+    assert "| Regret at alpha | Regret (test) |" in md and "| 0 (utilitarian) |" in md
+    assert "Regret (test) at alpha 2" in md and "Regret (test) at alpha inf (maximin)" in md
+    # the common column is the same regret for both rows: alpha 2 for the alpha-2 row is its own regret
+    row = mixed.set_index("method").loc["two_stage"]
+    assert row["test_regret_alpha_2_mean"] == pytest.approx(row["regret_mean"], rel=1e-12)
+    assert mixed.set_index("method").loc["two_stage_utilitarian", "test_regret_alpha_2_mean"] != pytest.approx(
+        mixed.set_index("method").loc["two_stage_utilitarian", "regret_mean"])
+
+
+# ----------------------------------------------------------------------------- shared trainings
+def test_identically_configured_methods_are_trained_once():
+    aliases = {m: src for m, src in SETTINGS.trained_as.items() if m != src}
+    assert aliases == {"grid_two_stage_decision": "two_stage", "grid_two_stage_both": "two_stage_fair",
+                       "grid_dfl_decision": "dfl", "grid_dfl_both": "dfl_fair"}
+    keys = [training_key(SETTINGS.methods[m]) for m in SETTINGS.trainings]
+    assert len(set(keys)) == len(keys) == len(SETTINGS.methods) - 4       # every distinct configuration once
+    for name, src in SETTINGS.trained_as.items():
+        assert training_key(SETTINGS.methods[name]) == training_key(SETTINGS.methods[src])
+    grid = SETTINGS.table_rows("grid")
+    assert [r["name"] for r in grid] == SETTINGS.tables["grid"]
+    assert [r["source"] for r in grid][2:4] == ["two_stage", "two_stage_fair"]
+    assert grid[2]["label"] == "2-Stage, decision fairness (alpha 2)"
+
+
+def test_fields_a_method_ignores_do_not_change_its_training(trial_data):
+    """What training_key leaves out does not enter training: the shared file is bit-identical to a
+    training of the alias itself (up to the method's name and label)."""
+    sample, splits = trial_data
+    settings = small_settings(training={"epochs": 3})
+    data = load_trial(sample, splits, 1, risk_floor=settings.risk_floor)
+    _, parsed = methods(
+        two_stage_other_fields={"framework": "two_stage", "gradient": "dbb", "dbb_lambda": 0.3, "fd_step": 0.1,
+                                "label": "x"},
+        dfl_other_steps={"framework": "dfl", "fd_step": 0.5, "dbb_lambda": 3.0, "alpha": 2, "label": "y"},
+        dfl_fd_other_step={"framework": "dfl", "gradient": "finite_difference", "fd_step": 1e-3})
+    shared = shared_trainings(parsed)
+    assert shared["two_stage_other_fields"] == "two_stage" and shared["dfl_other_steps"] == "dfl"
+    assert shared["dfl_fd_other_step"] == "dfl_fd_other_step" and shared["dfl_fd"] == "dfl_fd"   # fd_step matters
+    for alias, src in (("two_stage_other_fields", "two_stage"), ("dfl_other_steps", "dfl")):
+        a, b = (strip_timing(run_trial(parsed[m], settings, data)) for m in (alias, src))
+        a.pop("method"), b.pop("method")
+        assert a == b, alias
+
+
+def test_load_trials_relabels_shared_files_and_checks_their_configuration(trial_files):
+    _, parsed = methods(dfl_again={"framework": "dfl", "label": "DFL again"})
+    rows = [{"name": "dfl", "label": "DFL", "source": "dfl", "method": method_record(parsed["dfl"])},
+            {"name": "dfl_again", "label": "DFL again", "source": "dfl", "method": method_record(parsed["dfl_again"])}]
+    paths = [p for p in trial_files if p.parent.name in ("dfl", "two_stage")]
+    results = load_trials(paths, rows)
+    frame = results_frame(results)
+    assert list(frame["method"]) == ["dfl", "dfl", "dfl_again", "dfl_again"]
+    assert set(frame["trained_as"]) == {"dfl"} and list(frame["label"]) == ["DFL", "DFL", "DFL again", "DFL again"]
+    table = table2(frame, ["dfl", "dfl_again"]).set_index("method")
+    assert table.loc["dfl", "regret_mean"] == table.loc["dfl_again", "regret_mean"]
+    assert set(history_frame(results)["method"]) == {"dfl", "dfl_again"}
+    assert set(group_errors(results)["method"]) == {"dfl", "dfl_again"}
+    wrong = [{**rows[1], "method": method_record(parsed["dfl_fair"])}]
+    with pytest.raises(DataError, match="trained as method 'dfl' with another configuration than table row 'dfl_again'"):
+        load_trials(paths, wrong)
+    with pytest.raises(DataError, match="no trial results for method 'dfl_fd'"):
+        load_trials(paths, [{**rows[0], "source": "dfl_fd"}])
+
+
+def test_workflow_plans_each_distinct_training_once():
+    """Table 2 + the grid: 10 distinct configurations x 10 trials (the grid's decision/both rows read
+    Table 2's files), not 14 x 10."""
+    out = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--forceall", "--cores", "1", "--quiet", "rules",
+                          "--", "results/fdfl/tables/grid.csv", "results/fdfl/tables/table2.csv"],
+                         cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    jobs = {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", out.stdout, re.M)}
+    assert jobs["fdfl_job"] == 10 * 10 and jobs["fdfl_aggregate"] == 2
 
 
 def test_benchmark_rows(trial_files, tmp_path):
@@ -428,32 +520,51 @@ def test_core_occupancy():
 
 
 # ----------------------------------------------------------------------------- scorecard
-def fake_table(shift_std: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Table 2 at the paper's means shifted by ``shift_std`` paper standard deviations, plus trials."""
-    rows, trials = [], []
+SCORECARD_SETTINGS = {"std_multiple": 2, "far_below_ratio": 0.5, "dbb_distance_tol": 0.1, "decision_tol": 0.01,
+                      "tie_rel_tol": 1e-6, "noise_se_multiple": 1}
+TRIAL_COLS = {"mse": "train_mse", "regret": "test_regret", "fairness": "train_mean_gap"}
+
+
+def fake_trials(shift_std: float, n: int = PAPER["trials"]) -> pd.DataFrame:
+    """Per-trial values at the paper's means shifted by ``shift_std`` paper standard deviations, spread
+    by the paper's standard deviations (one standardised pattern over trials for every method)."""
+    z = np.linspace(-1.0, 1.0, n)
+    z = (z - z.mean()) / z.std(ddof=1) if n > 1 else z * 0
+    rows = []
     for key, p in PAPER["table2"].items():
-        row = {"method": key, "label": key, "trials": 3}
-        for metric in ("mse", "regret", "fairness"):
-            row[f"{metric}_mean"] = p[metric]["mean"] + shift_std * p[metric]["std"]
-            row[f"{metric}_std"] = p[metric]["std"]
-        row["time_mean"], row["time_std"] = p["time"] / 20, 0.01
+        for t in range(n):
+            rec = {"method": key, "label": key, "trial": t, "seconds": p["time"] / 20 + 0.01 * z[t]}
+            for metric, col in TRIAL_COLS.items():
+                rec[col] = p[metric]["mean"] + shift_std * p[metric]["std"] + p[metric]["std"] * z[t]
+            rows.append(rec)
+    return pd.DataFrame(rows)
+
+
+def table_of(trials: pd.DataFrame) -> pd.DataFrame:
+    """The aggregated table of ``trials`` (mean and std over trials of each metric)."""
+    rows = []
+    for key, part in trials.groupby("method", sort=False):
+        row = {"method": key, "label": key, "trials": len(part)}
+        for metric, col in {**TRIAL_COLS, "time": "seconds"}.items():
+            row[f"{metric}_mean"], row[f"{metric}_std"] = part[col].mean(), part[col].std(ddof=1)
         rows.append(row)
-        for t in range(3):
-            trials.append({"method": key, "trial": t, "test_regret": row["regret_mean"] + 0.01 * (t - 1)})
-    return pd.DataFrame(rows), pd.DataFrame(trials)
+    return pd.DataFrame(rows)
 
 
-def scorecard(provenance, shift, *, layer=None):
-    table, trials = fake_table(shift)
+def scorecard(provenance, shift=1.0, *, layer=None, trials=None, methods=None):
+    trials = fake_trials(shift) if trials is None else trials
     illus = run_example(illustrative(epochs=200))["table1"]
     dbb = {"realistic": {"n": 50, "alpha": 2.0, "lams": [1.0], "rel_distance_to_jtv": [1.5],
                          "limit_rel_distance": 1.5, "limit_cosine": 0.7}}
-    inputs = ScorecardInputs(paper=PAPER, table=table, trials=trials,
-                             methods={k: {"paper_row": k} for k in PAPER["table2"]}, provenance=provenance,
-                             illustrative=illus, dbb=dbb, layer=layer,
-                             settings={"std_multiple": 2, "far_below_ratio": 0.5, "dbb_distance_tol": 0.1,
-                                       "decision_tol": 0.01})
+    spec = {k: {"paper_row": k, "lambda": 1 if k in ("two_stage_fair", "dfl_fair") else 0} for k in PAPER["table2"]}
+    inputs = ScorecardInputs(paper=PAPER, table=table_of(trials), trials=trials, methods=methods or spec,
+                             provenance=provenance, illustrative=illus, dbb=dbb, layer=layer,
+                             settings=SCORECARD_SETTINGS)
     return pd.DataFrame([r.__dict__ for r in build_scorecard(inputs)])
+
+
+def verdicts(card: pd.DataFrame) -> pd.Series:
+    return card.set_index("item")["verdict"]
 
 
 def test_scorecard_verdicts_follow_the_data_source():
@@ -471,14 +582,86 @@ def test_scorecard_verdicts_follow_the_data_source():
     far_cells = far[far["item"].str.startswith("Table 2 / ")].set_index("item")
     assert far_cells.loc["Table 2 / DFL No Fairness / regret", "verdict"] == "not reproduced"
     # claims are judged on the reproduced numbers (here the paper's own: the paper's claims hold)
-    claims = card[card["item"].str.startswith("Claim: ")].set_index("item")["verdict"]
+    claims = verdicts(card[card["item"].str.startswith("Claim: ")])
     assert claims["Claim: DFL regret far below two-stage (dfl vs two_stage)"] == "reproduced"
     assert claims["Claim: prediction fairness lowers F (two-stage)"] == "reproduced"
     assert claims["Claim: DBB raises MSE (DBB row)"] == "reproduced"
+    assert claims["Claim: closed-form DFL beats DBB on regret (DBB 2 row)"] == "reproduced"
     dbb = card[card["item"].str.startswith("Eq. (8)")]
     assert list(dbb["verdict"]) == ["not reproduced"]
     assert card["item"].str.startswith("Sec. 3.3").sum() == 6
     assert set(card["verdict"]) <= {"reproduced", "not reproduced", "not comparable", "not run"}
+
+
+def test_scorecard_a_claim_can_fail():
+    trials = fake_trials(0.0)
+    dbb = trials["method"] == "dfl_dbb"
+    trials.loc[dbb, "train_mse"] = trials.loc[trials["method"] == "dfl", "train_mse"].to_numpy() - 5.0
+    row = scorecard(STANDIN, trials=trials).set_index("item").loc["Claim: DBB raises MSE (DBB row)"]
+    assert row["verdict"] == "not reproduced" and "difference 5" in row["reproduced"]
+
+
+def test_scorecard_numerical_tie_is_inconclusive():
+    """Numerically identical trainings (a correct finite difference reproduces closed-form DFL to ~1e-8):
+    'closed-form DFL beats DBB 2' holds by -1.3e-8, which is a tie, not evidence."""
+    trials = fake_trials(0.0)
+    dfl, fd = trials["method"] == "dfl", trials["method"] == "dfl_fd"
+    for col in TRIAL_COLS.values():
+        trials.loc[fd, col] = trials.loc[dfl, col].to_numpy() + 1.3e-8 * np.linspace(0.5, 1.5, int(fd.sum()))
+    card = scorecard(STANDIN, trials=trials).set_index("item")
+    for item in ("Claim: closed-form DFL beats DBB on regret (DBB 2 row)", "Claim: DBB raises MSE (DBB 2 row)"):
+        row = card.loc[item]
+        assert row["verdict"] == "inconclusive", item
+        assert "a tie" in row["note"] and "numerical noise" in row["note"]
+    # the finite difference is still slower: that claim is decided
+    assert card.loc["Claim: closed-form DFL is faster per trial than finite differences", "verdict"] == "reproduced"
+    # a difference above the tie tolerance but inside the trials' standard error cannot order them either
+    trials.loc[fd, "test_regret"] = (trials.loc[dfl, "test_regret"].to_numpy() + 0.01
+                                     + 0.5 * (-1.0) ** np.arange(int(fd.sum())))
+    row = scorecard(STANDIN, trials=trials).set_index("item").loc[
+        "Claim: closed-form DFL beats DBB on regret (DBB 2 row)"]
+    assert row["verdict"] == "inconclusive" and "standard error" in row["note"]
+
+
+def test_scorecard_fewer_trials_than_the_paper_are_inconclusive():
+    card = scorecard(REAL, trials=fake_trials(0.0, n=3))
+    cells = card[card["item"].str.startswith("Table 2 / ")].set_index("item")
+    assert cells.loc["Table 2 / DFL No Fairness / regret", "verdict"] == "inconclusive"      # would be reproduced
+    assert cells.loc["Table 2 / DFL With Fairness (DBB) / mse", "verdict"] == "not comparable"
+    assert "fewer than the paper's 10" in cells.loc["Table 2 / DFL No Fairness / regret", "note"]
+    claims = card[card["item"].str.startswith("Claim: ")]
+    assert set(claims["verdict"]) == {"inconclusive"}
+    assert claims["note"].str.contains("fewer than the paper's 10").all()
+
+
+def test_scorecard_pairs_claims_at_one_lambda():
+    card = scorecard(STANDIN).set_index("item")
+    for item in ("Claim: DBB raises MSE (DBB row)", "Claim: DBB raises MSE (DBB 2 row)",
+                 "Claim: closed-form DFL beats DBB on regret (DBB row)",
+                 "Claim: closed-form DFL beats DBB on regret (DBB 2 row)",
+                 "Claim: closed-form DFL is faster per trial than finite differences"):
+        row = card.loc[item]
+        assert "lambda 0 on both sides" in row["paper"], item
+        assert row["reproduced"].startswith("dfl (lambda 0) ") and "(lambda 0)" in row["reproduced"].split(" vs ")[1]
+        assert "dfl_fair" not in row["reproduced"]
+    # a configuration whose DBB row runs with the penalty cannot test the claim at one lambda
+    spec = {k: {"paper_row": k, "lambda": 1 if k in ("two_stage_fair", "dfl_fair", "dfl_dbb") else 0}
+            for k in PAPER["table2"]}
+    row = scorecard(STANDIN, methods=spec).set_index("item").loc["Claim: DBB raises MSE (DBB row)"]
+    assert row["verdict"] == "not comparable" and "different prediction-fairness weights" in row["note"]
+
+
+def test_scorecard_kinds_separate_paper_claims_from_internal_checks():
+    from fairopt.report.scorecard import verdict_summary
+    layer = pd.DataFrame({"method": ["dfl", "dfl_layer"], "parity_train_gap": [np.nan, 0.05],
+                          "parity_test_gap": [np.nan, 0.04], "parity_eps": [np.nan, 0.05]})
+    card = scorecard(STANDIN, layer=layer)
+    check = card["item"].str.startswith(("Sec. 3.3", "Fairness layer"))
+    assert check.sum() == 7
+    assert set(card.loc[check, "kind"]) == {"check"} and set(card.loc[~check, "kind"]) == {"paper"}
+    summary = verdict_summary(card)
+    assert "paper claims:" in summary and "internal checks:" in summary
+    assert sum(int(x) for x in re.findall(r"(\d+) ", summary.split("internal checks:")[1])) == 7
 
 
 def test_scorecard_layer_rows():

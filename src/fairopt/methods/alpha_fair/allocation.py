@@ -45,6 +45,25 @@ the one computed (stable for any :math:`\alpha`). Special cases:
   budget on the best ratio :math:`b_i / c_i`; on exact floating-point ties the budget is split
   in equal *spending* shares (:math:`c_i d_i` equal), which is the :math:`\alpha \to 0^+` limit of
   the softmax and the analytic centre of the optimal face.
+
+Findings about the authors' code (facts, checked here; README, FDFL deviations)
+-------------------------------------------------------------------------------
+* Their maximin (``alpha = inf``) allocation is :math:`d_i = Q c_i / (b_i \sum_j c_j^2 / b_j)`. It
+  spends the budget, but its utilities :math:`b_i d_i = Q c_i / \sum_j c_j^2 / b_j` are proportional
+  to :math:`c_i`: equal (the maximin solution) only for constant costs. With unequal costs the
+  smallest utility -- the maximin welfare -- is below the optimum; the maximin solution is
+  :math:`d_i = Q / (b_i \sum_j c_j / b_j)` (above). The test
+  ``test_authors_maximin_formula_does_not_equalise_utilities_for_unequal_costs``
+  (``tests/methods/alpha_fair``) computes their formula: on 20 random instances (n = 200, r ~ U(0.5, 5), g, c ~ U(0.5, 2), Q = 1000) their utilities
+  differ from the equalised level by up to 6.4 (utilities ~8; the spread is up to
+  :math:`c_{max}/c_{min}`, ~4x) and their smallest utility is up to 66% below the maximin optimum.
+  fairopt's runs use ``c = 1`` (as the authors' experiments), where the two agree.
+* Their later closed-form training notebook (``Organized-FDFL/notebooks/runClosedForm.ipynb`` of
+  the repository DennisWang2488/Fairness-Decision-Focused-Loss) computes the decisions with the gain
+  (:math:`b = r g`) but evaluates the welfare, hence the regret and its training loss, as
+  :math:`W_\alpha(r_i d_i)`: ``g`` is dropped from the objective, so the decisions it scores are not
+  the optimisers of the objective it scores them by. fairopt uses :math:`W_\alpha(r_i g_i d_i)`
+  throughout (:func:`regret`, :func:`normalized_regret`), as the paper's eq. (9).
 """
 from __future__ import annotations
 

@@ -97,7 +97,8 @@ def benchmark_rows(*, paper: Mapping[str, Any], trials: pd.DataFrame, jobs: pd.D
         rows.append(bench_row(STUDY, "seconds_per_trial", setting, "training seconds (all epochs)",
                               part["seconds"].mean(), "s", reference=ref, comparison=cmp,
                               note=note + "; the paper's Time column measures the same (training loop)"))
-        job = jobs[jobs["method"] == method]
+        source = part["trained_as"].iloc[0] if "trained_as" in part else method    # shared trainings
+        job = jobs[jobs["method"] == source]
         if not job.empty:
             rows.append(bench_row(STUDY, "seconds_per_trial", setting, "job seconds (whole Snakemake job)",
                                   job["job_seconds"].mean(), "s", reference=ref, comparison=cmp,

@@ -20,6 +20,14 @@ combination of
 Tables (``fdfl.tables``) are ordered lists of method names (:func:`resolve_tables` checks them).
 Adding a method is adding a config entry; adding a *kind* of method (a new framework or fairness
 notion) is one registered function here.
+
+Shared trainings: a trial's result depends only on the fields that enter training
+(:func:`training_key`: framework, prediction fairness and its weight, alpha, and the gradient
+estimator with its own step -- ``label`` and ``paper_row`` do not, nor do fields a method ignores,
+e.g. ``gradient`` of a two-stage method or ``fd_step`` of a closed-form one; every trial starts from
+the same weights and seeds). Methods with equal keys are trained once: :func:`shared_trainings` maps
+each method to the first configured method with its key, whose trial files every table reads
+(e.g. the default ``grid`` table's ``grid_dfl_decision`` is ``dfl``'s configuration).
 """
 from __future__ import annotations
 
@@ -31,12 +39,12 @@ from typing import Any
 import torch
 
 from fairopt.core import metrics
-from fairopt.core.errors import ConfigError
+from fairopt.core.errors import ConfigError, DataError
 from fairopt.methods.alpha_fair.layers import DECISION_FUNCTIONS, alpha_fair_decision, decision_function, regret_loss
 from fairopt.studies.common import Registry, entry_defaults
 
 __all__ = ["Method", "FRAMEWORKS", "PREDICTION_FAIRNESS", "parse_methods", "parse_alpha", "resolve_tables",
-           "method_record"]
+           "method_record", "training_key", "shared_trainings", "alpha_text"]
 
 #: framework -> ``base_loss(method, batch, r_hat, *, Q, cost, risk_floor) -> (loss, regret value)``
 FRAMEWORKS: Registry[Callable[..., tuple[torch.Tensor, torch.Tensor]]] = Registry("FDFL framework")
@@ -161,10 +169,64 @@ class Method:
                 "dbb_lambda": self.dbb_lambda, "fd_step": self.fd_step, "layer_eps": self.layer_eps,
                 "label": self.display, "paper_row": self.paper_row}
 
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Method:
+        """The method of a trial file's ``method`` record (:meth:`to_dict`); a two-stage record's
+        ``gradient`` (``None``) becomes ``closed_form``, which its training ignores.
+
+        Raises:
+            DataError: the record lacks a field.
+        """
+        try:
+            return cls(name=record["name"], framework=record["framework"],
+                       prediction_fairness=record["prediction_fairness"], lam=float(record["lambda"]),
+                       alpha=parse_alpha(record["alpha"], f"method record {record['name']}.alpha"),
+                       gradient=record["gradient"] or "closed_form", dbb_lambda=float(record["dbb_lambda"]),
+                       fd_step=float(record["fd_step"]), layer_eps=float(record["layer_eps"]),
+                       label=record["label"], paper_row=record["paper_row"])
+        except KeyError as exc:
+            raise DataError(f"trial method record lacks field {exc.args[0]!r}") from None
+
 
 def method_record(method: Method) -> dict[str, Any]:
     """The canonical fields of a parsed method (``Method(**method_record(m)) == m``): what a job receives."""
     return {f.name: getattr(method, f.name) for f in fields(Method)}
+
+
+def training_key(method: Method) -> tuple[tuple[str, Any], ...]:
+    """The fields of ``method`` that enter its training (module docstring, "Shared trainings").
+
+    Fields the method ignores are left out: ``gradient``, ``dbb_lambda`` and ``fd_step`` of a
+    two-stage method; ``dbb_lambda`` unless the gradient is ``dbb``; ``fd_step`` unless it is
+    ``finite_difference``; ``layer_eps`` unless ``prediction_fairness`` is ``layer``.
+    """
+    key: dict[str, Any] = {"framework": method.framework, "prediction_fairness": method.prediction_fairness,
+                           "lambda": method.lam, "alpha": method.alpha}
+    if method.framework == "dfl":
+        key["gradient"] = method.gradient
+        if method.gradient == "dbb":
+            key["dbb_lambda"] = method.dbb_lambda
+        if method.gradient == "finite_difference":
+            key["fd_step"] = method.fd_step
+    if method.uses_layer:
+        key["layer_eps"] = method.layer_eps
+    return tuple(key.items())
+
+
+def shared_trainings(methods: Mapping[str, Method]) -> dict[str, str]:
+    """Method name -> the name whose trial files it reads: the first method (in ``methods``' order)
+    with the same :func:`training_key` (itself when none comes before it)."""
+    first: dict[tuple[tuple[str, Any], ...], str] = {}
+    return {name: first.setdefault(training_key(m), name) for name, m in methods.items()}
+
+
+def alpha_text(alpha: float) -> str:
+    """A decision-fairness alpha for tables: ``0 (utilitarian)``, ``1 (proportional)``, ``inf (maximin)``,
+    else the number (``2``)."""
+    alpha = float(alpha)
+    if math.isinf(alpha):
+        return "inf (maximin)"
+    return {0.0: "0 (utilitarian)", 1.0: "1 (proportional)"}.get(alpha, f"{alpha:g}")
 
 
 def parse_methods(methods: Mapping[str, Mapping[str, Any]], default_alpha: float | str) -> dict[str, Method]:

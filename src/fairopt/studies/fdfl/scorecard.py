@@ -18,6 +18,22 @@ Verdict policy (documented in the README and in every row's note):
 * **Qualitative claims** are judged on whatever data were used (the claim is about the ordering of
   methods, which a calibrated stand-in can test); the test and the numbers behind the verdict are
   in the row, and the note states the data source.
+* **Too little evidence is inconclusive, never reproduced**: fewer trials per method than the
+  paper's (``trials`` in the paper file) make every Table 2 cell and claim ``inconclusive`` (a cell
+  on stand-in data stays ``not comparable``). An ordering claim "mean a < mean b" is also
+  ``inconclusive`` when the difference is a tie -- within numerical noise,
+  :math:`|\bar a - \bar b| \le \tau \max(|\bar a|, |\bar b|)` (``tie_rel_tol``), e.g. two numerically
+  identical trainings -- or within ``noise_se_multiple`` standard errors of the paired per-trial
+  differences (the trials cannot order the two). The note gives the reason.
+* **Consistent pairing.** Claims that compare training methods (gradient estimators, frameworks)
+  compare rows at the same prediction-fairness weight lambda: the DBB rows ran at lambda = 0 (as the
+  authors ran them), so they are compared with ``dfl`` (lambda 0), not with ``dfl_fair`` (lambda 1).
+  The lambdas of both sides are in the claim text; a configuration where they differ is ``not
+  comparable``.
+* **Kinds.** Rows that check fairopt's own reconstructions -- the section 3.3 example (the paper
+  gives no data: fairopt regenerates it) and the fairness-layer parity rows (true by construction)
+  -- are ``kind="check"``; the headline counts report them apart from the paper's claims
+  (:func:`fairopt.report.scorecard.verdict_summary`).
 """
 from __future__ import annotations
 
@@ -30,6 +46,7 @@ import pandas as pd
 
 from fairopt.data.provenance import Provenance
 from fairopt.report.scorecard import ScoreRow, compare_claim, compare_number, not_run
+from fairopt.studies.common import entry_defaults
 
 __all__ = ["build_scorecard", "ScorecardInputs"]
 
@@ -38,6 +55,8 @@ STUDY = "fdfl"
 METRICS = {"mse": "mse", "regret": "regret", "fairness": "fairness"}
 #: paper rows produced by the authors' defective "DBB" estimator
 DBB_ROWS = {"dfl_dbb", "dfl_fd"}
+#: Table 2 metric -> its per-trial column in :func:`fairopt.studies.fdfl.tables.results_frame`
+TRIAL_COLUMNS = {"mse": "train_mse", "regret": "test_regret", "fairness": "train_mean_gap", "time": "seconds"}
 
 
 @dataclass
@@ -54,7 +73,7 @@ class ScorecardInputs:
         dbb: DBB-vs-exact-gradient distances by instance kind (``dbb_distance.json``).
         layer: Per-trial frame of the fairness-layer table, or ``None``.
         settings: ``fdfl.scorecard`` config (``std_multiple``, ``far_below_ratio``,
-            ``dbb_distance_tol``, ``decision_tol``).
+            ``dbb_distance_tol``, ``decision_tol``, ``tie_rel_tol``, ``noise_se_multiple``).
     """
 
     paper: Mapping[str, Any]
@@ -92,6 +111,77 @@ def _data_note(inputs: ScorecardInputs) -> str:
             "differ from the paper's")
 
 
+def _too_few_trials(inputs: ScorecardInputs, repro: Mapping[str, pd.Series], *keys: str) -> str:
+    """The reason a cell/claim is inconclusive for want of trials ("" when every row has the paper's)."""
+    wanted = int(inputs.paper["trials"])
+    have = min(int(repro[k]["trials"]) for k in keys)
+    if have >= wanted:
+        return ""
+    return (f"inconclusive: {have} trial(s) per method, fewer than the paper's {wanted} (the spread over "
+            "trials is not known well enough to decide)")
+
+
+def _lambda(inputs: ScorecardInputs, method: str) -> float:
+    """The prediction-fairness weight of a configured method (schema default when left out)."""
+    spec = inputs.methods.get(method) or {}
+    return float(spec.get("lambda", entry_defaults("fdfl", "methods")["lambda"]))
+
+
+@dataclass(frozen=True)
+class Difference:
+    """``mean(a) - mean(b)`` of one metric with its standard error.
+
+    Attributes:
+        diff: Difference of the table means.
+        se: Standard error of the mean of the paired per-trial differences (``nan`` with < 2 pairs;
+            the unpaired ``sqrt(s_a^2/n_a + s_b^2/n_b)`` when the trials frame lacks the column).
+        n: Trials behind ``se``.
+        scale: ``max(|mean a|, |mean b|)`` (the scale of the tie test).
+        paired: Whether ``se`` comes from paired trials.
+    """
+
+    diff: float
+    se: float
+    n: int
+    scale: float
+    paired: bool
+
+
+def _difference(inputs: ScorecardInputs, repro: Mapping[str, pd.Series], a: str, b: str, metric: str) -> Difference:
+    ma, mb = float(repro[a][f"{metric}_mean"]), float(repro[b][f"{metric}_mean"])
+    col = TRIAL_COLUMNS[metric]
+    if col in inputs.trials.columns:
+        va = _trial_values(inputs, repro[a]["method"], col)
+        vb = _trial_values(inputs, repro[b]["method"], col)
+        pairs = va.index.intersection(vb.index)
+        d = (va[pairs] - vb[pairs]).astype(float)
+        n = len(pairs)
+        se = float(d.std(ddof=1) / math.sqrt(n)) if n >= 2 else float("nan")
+        return Difference(ma - mb, se, n, max(abs(ma), abs(mb)), True)
+    sa, sb = float(repro[a][f"{metric}_std"]), float(repro[b][f"{metric}_std"])
+    na, nb = int(repro[a]["trials"]), int(repro[b]["trials"])
+    se = math.sqrt(sa ** 2 / na + sb ** 2 / nb) if min(na, nb) >= 2 else float("nan")
+    return Difference(ma - mb, se, min(na, nb), max(abs(ma), abs(mb)), False)
+
+
+def _undecided(d: Difference, settings: Mapping[str, Any]) -> str:
+    """Why ``d`` cannot order the two means ("" when it can): a numerical tie or a difference within
+    ``noise_se_multiple`` standard errors (module docstring)."""
+    tol, k_se = float(settings["tie_rel_tol"]), float(settings["noise_se_multiple"])
+    if abs(d.diff) <= tol * d.scale:
+        return (f"inconclusive: a tie -- |difference| {abs(d.diff):.2g} <= {tol:g} x {d.scale:.3g} (numerical noise; "
+                "the two trainings are numerically the same)")
+    if math.isfinite(d.se) and abs(d.diff) <= k_se * d.se:
+        kind = "paired per-trial differences" if d.paired else "trial means (unpaired)"
+        return (f"inconclusive: |difference| {abs(d.diff):.3g} <= {k_se:g} standard error(s) ({d.se:.2g}) of the "
+                f"{kind} over {d.n} trials: the trials cannot order the two")
+    return ""
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
 def _table2_rows(inputs: ScorecardInputs) -> list[ScoreRow]:
     rows: list[ScoreRow] = []
     k = float(inputs.settings["std_multiple"])
@@ -107,17 +197,18 @@ def _table2_rows(inputs: ScorecardInputs) -> list[ScoreRow]:
             continue
         row = repro[key]
         dbb_row = key in DBB_ROWS
+        few = _too_few_trials(inputs, repro, key)
         for metric, col in METRICS.items():
             p_mean, p_std = paper[metric]["mean"], paper[metric]["std"]
             comparable = real and not dbb_row
-            why = _data_note(inputs)
+            why = _join(few, _data_note(inputs))
             if dbb_row:
                 why = ("the authors' DBB rows used a float32 coordinate finite difference with step 1e-7 (zero "
                        "gradient for r_hat >= 4) and lambda = 0; fairopt runs the paper's eqs. (7)-(8) / a correct "
                        "float64 finite difference (method " + row["method"] + "), so the cell is not comparable; " + why)
             rows.append(compare_number(
                 STUDY, f"Table 2 / {name} / {metric}", p_mean, float(row[f"{col}_mean"]),
-                abs_tol=k * p_std, comparable=comparable,
+                abs_tol=k * p_std, comparable=comparable, conclusive=not few,
                 paper_text=_fmt(p_mean, p_std, 4), reproduced_text=_fmt(row[f"{col}_mean"], row[f"{col}_std"], 4),
                 note=f"method {row['method']} ({row['label']}), {int(row['trials'])} trials; tolerance = {k:g} paper "
                      f"std; {why}", data_source=label))
@@ -141,24 +232,28 @@ def _trial_values(inputs: ScorecardInputs, method: str, col: str) -> pd.Series:
     return part.set_index("trial")[col].sort_index()
 
 
-#: Table 2 ordering claims: (paper row a, paper row b, metric, item, claim) -- mean(a) < mean(b)
+#: Table 2 ordering claims: (paper row a, paper row b, metric, item, claim, same lambda) -- mean(a) < mean(b).
+#: ``same lambda``: the claim compares training methods, so both sides must run at one prediction-fairness
+#: weight (the DBB rows ran at lambda = 0, as the authors ran them: they are paired with ``dfl``)
 ORDERING_CLAIMS = (
     ("two_stage_fair", "two_stage", "fairness", "Claim: prediction fairness lowers F (two-stage)",
-     "The fairness penalty lowers the statistical disparity F of two-stage predictions"),
+     "The fairness penalty lowers the statistical disparity F of two-stage predictions", False),
     ("dfl_fair", "dfl", "fairness", "Claim: prediction fairness lowers F (DFL)",
-     "The fairness penalty lowers F of DFL predictions"),
+     "The fairness penalty lowers F of DFL predictions", False),
     ("dfl", "two_stage", "fairness", "Claim: DFL predictions have lower F than two-stage",
-     "DFL without a penalty has lower F than two-stage without a penalty"),
+     "DFL without a penalty has lower F than two-stage without a penalty", True),
     ("two_stage", "dfl", "mse", "Claim: DFL trades prediction accuracy for decisions (MSE)",
-     "DFL's training MSE is above two-stage's"),
-    ("dfl_fair", "dfl_dbb", "mse", "Claim: DBB raises MSE (DBB row)", "The DBB rows have higher MSE than closed-form DFL"),
-    ("dfl_fair", "dfl_fd", "mse", "Claim: DBB raises MSE (DBB 2 row)", "The DBB rows have higher MSE than closed-form DFL"),
+     "DFL's training MSE is above two-stage's", True),
+    ("dfl", "dfl_dbb", "mse", "Claim: DBB raises MSE (DBB row)", "The DBB rows have higher MSE than closed-form DFL",
+     True),
+    ("dfl", "dfl_fd", "mse", "Claim: DBB raises MSE (DBB 2 row)", "The DBB rows have higher MSE than closed-form DFL",
+     True),
     ("dfl", "dfl_dbb", "regret", "Claim: closed-form DFL beats DBB on regret (DBB row)",
-     "The closed-form gradient gives lower regret than DBB"),
+     "The closed-form gradient gives lower regret than DBB", True),
     ("dfl", "dfl_fd", "regret", "Claim: closed-form DFL beats DBB on regret (DBB 2 row)",
-     "The closed-form gradient gives lower regret than DBB 2"),
-    ("dfl_fair", "dfl_fd", "time", "Claim: closed-form DFL is faster per trial than finite differences",
-     "Closed-form DFL needs less time per trial than the finite-difference (2n solves) row"),
+     "The closed-form gradient gives lower regret than DBB 2", True),
+    ("dfl", "dfl_fd", "time", "Claim: closed-form DFL is faster per trial than finite differences",
+     "Closed-form DFL needs less time per trial than the finite-difference (2n solves) row", True),
 )
 
 
@@ -184,20 +279,39 @@ def _claim_rows(inputs: ScorecardInputs) -> list[ScoreRow]:
         value = paper[key][metric] if metric == "time" else paper[key][metric]["mean"]
         return f"{paper[key]['row']}: {value:g}"
 
-    def less(a: str, b: str, metric: str, item: str, claim: str) -> None:
+    def lam(key: str) -> float:
+        return _lambda(inputs, repro[key]["method"])
+
+    def less(a: str, b: str, metric: str, item: str, claim: str, same_lambda: bool) -> None:
         if not have(a, b):
             rows.append(not_run(STUDY, item, claim, f"methods for paper rows {a}, {b} not in this run", label))
             return
-        holds = mean(a, metric) < mean(b, metric)
+        la, lb = lam(a), lam(b)
+        if same_lambda:
+            claim = f"{claim} (lambda {la:g} on both sides)" if la == lb else f"{claim} (at one lambda)"
+        d = _difference(inputs, repro, a, b, metric)
         why = note
         if {a, b} & DBB_ROWS:
-            why = (f"the paper's DBB rows come from the authors' broken float32 estimator (fdfl.md); here the claim "
-                   f"is tested with the paper's eqs. (7)-(8) and a correct finite difference; {note}")
+            why = (f"the paper's DBB rows come from the authors' broken float32 estimator run at lambda = 0 (fdfl.md); "
+                   f"here the claim is tested with the paper's eqs. (7)-(8) and a correct finite difference, against "
+                   f"closed-form DFL at the same lambda; {note}")
+        mismatch = ""
+        if same_lambda and la != lb:
+            mismatch = (f"not comparable: the two methods run at different prediction-fairness weights (lambda {la:g} "
+                        f"vs {lb:g}); the claim compares training methods at one lambda")
+        few = _too_few_trials(inputs, repro, a, b)
+        undecided = _undecided(d, inputs.settings)
+        se = f"{d.se:.2g}" if math.isfinite(d.se) else "n/a"
         rows.append(compare_claim(
-            STUDY, item, f"{claim} (paper: {pm(a, metric)} vs {pm(b, metric)})", holds,
-            f"{repro[a]['method']} {_fmt(mean(a, metric), std(a, metric))} vs {repro[b]['method']} "
-            f"{_fmt(mean(b, metric), std(b, metric))}", test=f"mean {metric}: {a} < {b}", note=why,
-            data_source=label))
+            STUDY, item, f"{claim} (paper: {pm(a, metric)} vs {pm(b, metric)})", d.diff < 0,
+            f"{repro[a]['method']} (lambda {la:g}) {_fmt(mean(a, metric), std(a, metric))} vs {repro[b]['method']} "
+            f"(lambda {lb:g}) {_fmt(mean(b, metric), std(b, metric))}: difference {d.diff:.3g} "
+            f"({'paired ' if d.paired else ''}SE {se}, {d.n} trials)",
+            test=(f"mean {metric}: {a} < {b}; inconclusive when |difference| <= "
+                  f"{float(inputs.settings['tie_rel_tol']):g} x max |mean| (tie) or <= "
+                  f"{float(inputs.settings['noise_se_multiple']):g} SE, or with fewer than the paper's trials"),
+            comparable=not mismatch, conclusive=not (few or undecided),
+            note=_join(mismatch, few, undecided, why), data_source=label))
 
     # DFL regret far below two-stage, in every trial
     for dfl, two in (("dfl", "two_stage"), ("dfl_fair", "two_stage_fair")):
@@ -211,25 +325,29 @@ def _claim_rows(inputs: ScorecardInputs) -> list[ScoreRow]:
         every = bool((a[paired] < b[paired]).all())
         ratio = mean(dfl, "regret") / mean(two, "regret")
         rows.append(compare_claim(
-            STUDY, item, f"DFL's test regret is far below two-stage's (paper: {pm(dfl, 'regret')} vs "
-            f"{pm(two, 'regret')})", ratio <= ratio_max and every,
+            STUDY, item, f"DFL's test regret is far below two-stage's (lambda {lam(dfl):g} on both sides; paper: "
+            f"{pm(dfl, 'regret')} vs {pm(two, 'regret')})", ratio <= ratio_max and every,
             f"{repro[dfl]['method']} {_fmt(mean(dfl, 'regret'), std(dfl, 'regret'))} vs {repro[two]['method']} "
             f"{_fmt(mean(two, 'regret'), std(two, 'regret'))}: ratio {ratio:.3f}, lower in "
             f"{int((a[paired] < b[paired]).sum())} of {len(paired)} trials",
-            test=f"mean ratio <= {ratio_max:g} and lower in every trial", note=note, data_source=label))
+            test=f"mean ratio <= {ratio_max:g} and lower in every trial", conclusive=not _too_few_trials(inputs, repro, dfl, two),
+            note=_join(_too_few_trials(inputs, repro, dfl, two), note), data_source=label))
 
-    for a, b, metric, item, claim in ORDERING_CLAIMS:
-        less(a, b, metric, item, claim)
+    for a, b, metric, item, claim, same_lambda in ORDERING_CLAIMS:
+        less(a, b, metric, item, claim, same_lambda)
     # prediction fairness costs DFL (almost) no regret
     item = "Claim: prediction fairness costs DFL little regret"
     if have("dfl", "dfl_fair"):
         diff = mean("dfl_fair", "regret") - mean("dfl", "regret")
         band = k * math.sqrt((std("dfl", "regret") ** 2 + std("dfl_fair", "regret") ** 2) / 2)
+        few = _too_few_trials(inputs, repro, "dfl", "dfl_fair")
         rows.append(compare_claim(
             STUDY, item, f"Adding the penalty leaves DFL's regret unchanged (paper: {pm('dfl', 'regret')} vs "
             f"{pm('dfl_fair', 'regret')})", abs(diff) <= band,
-            f"{repro['dfl_fair']['method']} - {repro['dfl']['method']} = {diff:.3g} (band {band:.3g})",
-            test=f"|difference of means| <= {k:g} pooled std", note=note, data_source=label))
+            f"{repro['dfl_fair']['method']} (lambda {lam('dfl_fair'):g}) - {repro['dfl']['method']} (lambda "
+            f"{lam('dfl'):g}) = {diff:.3g} (band {band:.3g})",
+            test=f"|difference of means| <= {k:g} pooled std", conclusive=not few, note=_join(few, note),
+            data_source=label))
     else:
         rows.append(not_run(STUDY, item, "Adding the penalty leaves DFL's regret unchanged", "methods not in this run",
                             label))
@@ -258,8 +376,8 @@ def _dbb_rows(inputs: ScorecardInputs) -> list[ScoreRow]:
 
 def _illustrative_rows(inputs: ScorecardInputs) -> list[ScoreRow]:
     t = inputs.illustrative.set_index("model")
-    note = ("section 3.3 example regenerated by fairopt's documented reconstruction (the paper gives no data "
-            "or numbers); judged on that draw")
+    note = ("internal check: section 3.3 example regenerated by fairopt's documented reconstruction (the paper "
+            "gives no data or numbers); judged on that draw")
     src = "synthetic (section 3.3 reconstruction)"
     rel = float(inputs.settings["decision_tol"])
     pm, dm = t["prediction_mse"], t["decision_mse"]
@@ -286,8 +404,8 @@ def _illustrative_rows(inputs: ScorecardInputs) -> list[ScoreRow]:
                                                 < min(t.loc[["M1", "M2"], "group2_abs_error"])),
          "group 2 mean |d_hat - d*|: " + _series(t["group2_abs_error"]), "max(M3, M4) < min(M1, M2)"),
     ]
-    return [compare_claim(STUDY, item, claim, bool(holds), evidence, test=test, note=note, data_source=src)
-            for item, claim, holds, evidence, test in claims]
+    return [compare_claim(STUDY, item, claim, bool(holds), evidence, test=test, note=note, data_source=src,
+                          kind="check") for item, claim, holds, evidence, test in claims]
 
 
 def _series(s: pd.Series) -> str:
@@ -302,7 +420,7 @@ def _layer_rows(inputs: ScorecardInputs) -> list[ScoreRow]:
     part = inputs.layer.dropna(subset=["parity_train_gap"]) if "parity_train_gap" in inputs.layer else None
     if part is None or part.empty:
         return [not_run(STUDY, "Fairness layer: guaranteed parity", "|mean gap| <= eps per batch",
-                        "no fairness-layer method in the layer table", label)]
+                        "no fairness-layer method in the layer table", label, kind="check")]
     for method, grp in part.groupby("method", sort=False):
         eps = float(grp["parity_eps"].iloc[0])
         worst_train, worst_test = float(grp["parity_train_gap"].max()), float(grp["parity_test_gap"].max())
@@ -312,8 +430,9 @@ def _layer_rows(inputs: ScorecardInputs) -> list[ScoreRow]:
             worst_train <= eps + 1e-9 and worst_test <= eps + 1e-9,
             f"largest |mean gap| over {len(grp)} trials: train {worst_train:.3g}, test {worst_test:.3g} (eps {eps:g})",
             test="max gap <= eps + 1e-9 on the full train batch and on the test batch",
-            note="full-batch training: the train predictions are one projected batch; the test set is projected "
-                 "as one batch too; " + _data_note(inputs), data_source=label))
+            note="internal check (true by construction of the projection): full-batch training, the train "
+                 "predictions are one projected batch; the test set is projected as one batch too; "
+                 + _data_note(inputs), data_source=label, kind="check"))
     return rows
 
 

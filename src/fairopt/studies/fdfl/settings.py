@@ -2,7 +2,8 @@
 
 :func:`load_settings` resolves the section (schema defaults = the authors' run, preset, explicit
 keys; :func:`fairopt.studies.common.resolve_settings`), parses every method once
-(:func:`fairopt.studies.fdfl.methods.parse_methods`) and checks the tables. :class:`TrialSettings` is
+(:func:`fairopt.studies.fdfl.methods.parse_methods`), finds the methods that share a training
+(:func:`fairopt.studies.fdfl.methods.shared_trainings`) and checks the tables. :class:`TrialSettings` is
 the typed view of what one trial needs besides its method and data; it has no defaults of its own
 (the schema's are the only ones): build it with :meth:`TrialSettings.from_config` from a resolved
 section.
@@ -17,7 +18,7 @@ from typing import Any
 from fairopt.core.errors import ConfigError
 from fairopt.core.training import OptimizerConfig, SchedulerConfig
 from fairopt.studies.common import resolve_settings
-from fairopt.studies.fdfl.methods import Method, parse_alpha, parse_methods, resolve_tables
+from fairopt.studies.fdfl.methods import Method, parse_alpha, parse_methods, resolve_tables, shared_trainings
 
 __all__ = ["STUDY", "PAPER_TABLE", "LAYER_TABLE", "Settings", "load_settings", "TrialSettings", "trial_config"]
 
@@ -36,16 +37,29 @@ class Settings:
         methods: Every configured method by name.
         tables: Every table (buildable by file target) -> ordered method names.
         run_tables: The tables of the default target, in order.
+        trained_as: Method name -> the method whose trial files it reads (itself, or the first
+            method configured identically for training; each distinct configuration is trained once).
     """
 
     section: dict[str, Any]
     methods: dict[str, Method]
     tables: dict[str, list[str]]
     run_tables: list[str]
+    trained_as: dict[str, str]
 
     @property
     def trials(self) -> list[int]:
         return list(range(int(self.section["trials"])))
+
+    @property
+    def trainings(self) -> list[str]:
+        """The methods that are trained (one per distinct training configuration), in config order."""
+        return [name for name, source in self.trained_as.items() if name == source]
+
+    def table_rows(self, table: str) -> list[dict[str, Any]]:
+        """The rows of ``table``: ``name``, ``label`` and ``source`` (the method whose trials it reads)."""
+        return [{"name": m, "label": self.methods[m].display, "source": self.trained_as[m]}
+                for m in self.tables[table]]
 
 
 def load_settings(explicit: Mapping[str, Any] | None = None, *, default_scale: str | None = None) -> Settings:
@@ -59,7 +73,7 @@ def load_settings(explicit: Mapping[str, Any] | None = None, *, default_scale: s
     tables = resolve_tables(section["tables"], methods)
     run = list(resolve_tables(section["tables"], methods, section.get("run_tables")))
     TrialSettings.from_config(section)  # every trial setting checked before any job
-    return Settings(section, methods, tables, run)
+    return Settings(section, methods, tables, run, shared_trainings(methods))
 
 
 def trial_config(section: Mapping[str, Any]) -> dict[str, Any]:

@@ -4,11 +4,23 @@ Each trial JSON (written by :func:`fairopt.studies.fdfl.job.run_trial`) holds tr
 per-group allocations and timings. :func:`results_frame` flattens a set of them; the other
 functions summarise it as mean and standard deviation over trials (``std`` with ``ddof=1``, as
 numpy/pandas report it for samples).
+
+Shared trainings: a table row reads the trial files of the method it is trained as
+(:func:`fairopt.studies.fdfl.methods.shared_trainings`); :func:`load_trials` relabels them with the
+row's name and label (column ``trained_as`` keeps the source) after checking that the file was
+trained with the row's configuration.
+
+Regret units: ``regret`` is the normalised regret of the alpha-fair welfare at the row's own
+``alpha`` (``alpha = 0``: the utilitarian sum of utilities), so rows with different alphas are in
+different units; every row also has the regret at each evaluation alpha (``test_regret_alpha_<a>``),
+a common unit. The ``alpha`` column says which, and the Markdown table labels it.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,8 +28,10 @@ import pandas as pd
 from fairopt.core.errors import DataError
 from fairopt.core.io import read_json
 from fairopt.report.markdown import markdown_table
+from fairopt.studies.fdfl.methods import Method, alpha_text, parse_alpha, training_key
 
-__all__ = ["results_frame", "table2", "table2_markdown", "group_errors", "history_frame", "TABLE2_METRICS"]
+__all__ = ["load_trials", "results_frame", "table2", "table2_markdown", "group_errors", "history_frame",
+           "TABLE2_METRICS"]
 
 #: Table 2's columns: (output name, source column in :func:`results_frame`)
 TABLE2_METRICS = (("mse", "train_mse"), ("regret", "test_regret"), ("fairness", "train_mean_gap"),
@@ -25,13 +39,56 @@ TABLE2_METRICS = (("mse", "train_mse"), ("regret", "test_regret"), ("fairness", 
                   ("time", "seconds"))
 
 
-def results_frame(paths: Iterable[str | Path]) -> pd.DataFrame:
-    """One row per trial JSON: method, trial, ``<split>_<metric>`` columns, timings, data source."""
+Trial = Mapping[str, Any]
+
+
+def _read(items: Iterable[str | Path | Trial]) -> list[tuple[str, Trial]]:
+    """``(where, result)`` for trial JSON paths or already loaded results."""
+    return [("trial result", item) if isinstance(item, Mapping) else (str(item), read_json(item)) for item in items]
+
+
+def load_trials(paths: Iterable[str | Path], rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The trial results of a table's rows, each under the row's name and label.
+
+    Args:
+        paths: Trial JSONs (each read once; several rows may read the same file).
+        rows: The table's rows in order: ``name``, ``label``, ``source`` (the method whose files the row
+            reads) and ``method`` (the row's :func:`fairopt.studies.fdfl.methods.method_record`).
+
+    Returns:
+        One result per (row, trial of its source), rows in order, trials in the order of ``paths``;
+        ``method.name`` / ``method.label`` are the row's, ``method.trained_as`` the source.
+
+    Raises:
+        DataError: a row whose source has no trial file, or a file trained with another configuration
+            than the row's (names the file and both methods).
+    """
+    loaded = _read(paths)
+    out = []
+    for row in rows:
+        want = training_key(Method(**row["method"]))
+        found = [(where, res) for where, res in loaded if res.get("method", {}).get("name") == row["source"]]
+        if not found:
+            raise DataError(f"no trial results for method {row['source']!r} (read by table row {row['name']!r})")
+        for where, res in found:
+            if training_key(Method.from_record(res["method"])) != want:
+                raise DataError(f"{where}: trained as method {row['source']!r} with another configuration than "
+                                f"table row {row['name']!r} (rerun its trials)")
+            method = {**res["method"], "name": row["name"], "label": row["label"], "trained_as": row["source"]}
+            out.append({**res, "method": method})
+    return out
+
+
+def results_frame(paths: Iterable[str | Path | Trial]) -> pd.DataFrame:
+    """One row per trial (JSON path or loaded result): method, label, trial, ``trained_as`` (the method
+    whose training it is), ``alpha`` (the row's decision fairness), ``<split>_<metric>`` columns,
+    timings, data source."""
     rows = []
-    for path in paths:
-        res = read_json(path)
+    for path, res in _read(paths):
         try:
             row = {"method": res["method"]["name"], "label": res["method"]["label"], "trial": res["trial"],
+                   "trained_as": res["method"].get("trained_as", res["method"]["name"]),
+                   "alpha": parse_alpha(res["method"]["alpha"], f"{path}: method.alpha"),
                    "seconds": res["seconds"], "seconds_per_epoch": res["seconds_per_epoch"],
                    "data_source": res["provenance"]["label"]}
             for key, value in res.get("job", {}).items():
@@ -53,7 +110,8 @@ def results_frame(paths: Iterable[str | Path]) -> pd.DataFrame:
 def table2(frame: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
     """Mean and std over trials of Table 2's metrics, one row per method in ``order``.
 
-    Columns: ``method, label, trials, <metric>_mean, <metric>_std`` for every metric of
+    Columns: ``method, label, trials, alpha`` (the decision fairness at which ``regret_*`` is measured:
+    rows with different alphas report regret in different units), ``<metric>_mean, <metric>_std`` for every metric of
     :data:`TABLE2_METRICS` (paper basis: MSE and F on the training predictions, regret on the test
     allocation; the test-side MSE/F and train regret are reported too), ``seconds_per_epoch_mean``,
     ``<col>_mean``/``<col>_std`` for the test regret at every evaluation alpha
@@ -67,6 +125,11 @@ def table2(frame: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
     for name in order:
         part = frame[frame["method"] == name]
         row = {"method": name, "label": part["label"].iloc[0], "trials": len(part)}
+        if "alpha" in part:
+            alphas = set(part["alpha"])
+            if len(alphas) != 1:
+                raise DataError(f"method {name!r}: trials at several alphas {sorted(alphas)}")
+            row["alpha"] = alphas.pop()
         for metric, col in TABLE2_METRICS:
             row[f"{metric}_mean"] = part[col].mean()
             row[f"{metric}_std"] = part[col].std(ddof=1) if len(part) > 1 else float("nan")
@@ -86,21 +149,40 @@ def _pm(mean: float, std: float, digits: int) -> str:
 
 
 def table2_markdown(table: pd.DataFrame, banner: str = "") -> str:
-    """Table 2 in the paper's layout (MSE, Regret, Fairness as mean ± std, Time in seconds)."""
-    rows = pd.DataFrame([{
-        "Method": r.label, "MSE (train)": _pm(r.mse_mean, r.mse_std, 2),
-        "Regret (test)": _pm(r.regret_mean, r.regret_std, 2),
-        "Fairness F (train)": _pm(r.fairness_mean, r.fairness_std, 3), "Time (s)": f"{r.time_mean:.2f}",
-        "Test MSE": _pm(r.test_mse_mean, r.test_mse_std, 2),
-        "Test F": _pm(r.test_fairness_mean, r.test_fairness_std, 3)} for r in table.itertuples(index=False)])
-    return (f"> {banner}\n\n" if banner else "") + markdown_table(rows)
+    """Table 2 in the paper's layout (MSE, Regret, Fairness as mean ± std, Time in seconds).
+
+    The regret column names its unit: ``Regret (test, alpha 2)`` when every row has one alpha; with
+    several alphas a column ``Regret at alpha`` gives each row's, and one column per evaluation alpha
+    (``Regret (test) at alpha <a>``) puts every row in a common unit.
+    """
+    alphas = sorted(set(table["alpha"])) if "alpha" in table else []
+    mixed = len(alphas) > 1
+    head = "Regret (test)" if len(alphas) != 1 else f"Regret (test, alpha {alpha_text(alphas[0])})"
+    # the evaluation alphas (every row has them; a method's own alpha appears only in its rows)
+    common = sorted(c[:-len("_mean")] for c in table.columns
+                    if c.startswith("test_regret_alpha_") and c.endswith("_mean") and table[c].notna().all())
+    out = []
+    for r in table.to_dict("records"):
+        row = {"Method": r["label"], "MSE (train)": _pm(r["mse_mean"], r["mse_std"], 2)}
+        if mixed:
+            row["Regret at alpha"] = alpha_text(r["alpha"])
+        row[head] = _pm(r["regret_mean"], r["regret_std"], 2)
+        if mixed:
+            for col in common:
+                a = col[len("test_regret_alpha_"):]
+                row[f"Regret (test) at alpha {alpha_text(math.inf if a == 'inf' else float(a))}"] = _pm(
+                    r[f"{col}_mean"], r[f"{col}_std"], 2)
+        row.update({"Fairness F (train)": _pm(r["fairness_mean"], r["fairness_std"], 3),
+                    "Time (s)": f"{r['time_mean']:.2f}", "Test MSE": _pm(r["test_mse_mean"], r["test_mse_std"], 2),
+                    "Test F": _pm(r["test_fairness_mean"], r["test_fairness_std"], 3)})
+        out.append(row)
+    return (f"> {banner}\n\n" if banner else "") + markdown_table(pd.DataFrame(out))
 
 
-def history_frame(paths: Iterable[str | Path]) -> pd.DataFrame:
+def history_frame(paths: Iterable[str | Path | Trial]) -> pd.DataFrame:
     """Per-epoch learning curves: one row per (method, trial, epoch) with the history's values."""
     frames = []
-    for path in paths:
-        res = read_json(path)
+    for path, res in _read(paths):
         if not res.get("history"):
             raise DataError(f"{path}: trial result has no per-epoch history")
         part = pd.DataFrame(res["history"])
@@ -113,7 +195,7 @@ def history_frame(paths: Iterable[str | Path]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def group_errors(paths: Iterable[str | Path], split: str = "test") -> pd.DataFrame:
+def group_errors(paths: Iterable[str | Path | Trial], split: str = "test") -> pd.DataFrame:
     """Per-group allocations and decision errors over trials (the idea of the paper's Fig. 2).
 
     Returns one row per (method, group) with the mean over trials of the group's allocation
@@ -121,8 +203,7 @@ def group_errors(paths: Iterable[str | Path], split: str = "test") -> pd.DataFra
     absolute / relative decision error ``|d_hat_i - d*_i|`` within the group.
     """
     rows = []
-    for path in paths:
-        res = read_json(path)
+    for _, res in _read(paths):
         for group, g in res["metrics"][split]["groups"].items():
             rows.append({"method": res["method"]["name"], "label": res["method"]["label"], "trial": res["trial"],
                          "group": group, **g})
