@@ -433,6 +433,13 @@ def test_scorecard_judges_the_authors_package_on_the_measured_violation(paper):
                            sba_table=None, sba_runs=None, employee_summary=None, authors_check=missing)
     row = next(r for r in rows if r.item.startswith("authors' package"))
     assert row.verdict == "not run" and row.note == "not measured: fairness-training not installed"
+    # what the benchmark job writes without the package: fairopt's rows measured, the authors' not
+    partial = check(0.5)
+    partial.loc[partial["implementation"] == "fairness_training", "status"] = "not measured: fairness-training not installed"
+    rows = layer_scorecard(paper=numbers, settings=paper, paper_settings=paper, synthetic_summary=None,
+                           sba_table=None, sba_runs=None, employee_summary=None, authors_check=partial)
+    row = next(r for r in rows if r.item.startswith("authors' package"))
+    assert row.verdict == "not run" and row.note.startswith("not measured: fairness-training not installed")
 
 
 def test_benchmark_rows_target():
