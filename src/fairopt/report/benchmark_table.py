@@ -21,17 +21,16 @@ measured with the load above the cores (its wall time is inflated by other work)
 from __future__ import annotations
 
 import math
-import os
 import platform
 from collections.abc import Iterable, Mapping
-from typing import Any
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from fairopt.core.io import write_csv, write_text
-from fairopt.core.timing import usable_cores
+from fairopt.core.timing import load_average, usable_cores
 from fairopt.report.markdown import markdown_table
 
 __all__ = ["BenchmarkRow", "bench_row", "machine_label", "benchmark_frame", "write_benchmark_table",
@@ -66,10 +65,7 @@ class BenchmarkRow:
 
 def machine_label() -> str:
     """``"<cores> cores, <cpu>"`` of the machine running the measurement (usable cores)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - non-Linux
-        cores = os.cpu_count() or 1
+    cores = usable_cores()
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
@@ -80,13 +76,6 @@ def machine_label() -> str:
     except OSError:
         pass
     return f"{cores} cores, {cpu}"
-
-
-def _current_load() -> float | None:
-    try:
-        return float(os.getloadavg()[0])
-    except (AttributeError, OSError):  # pragma: no cover - no load average on this platform
-        return None
 
 
 def bench_row(study: str, benchmark: str, setting: str, metric: str, value: float, unit: str, *,
@@ -132,7 +121,7 @@ def bench_row(study: str, benchmark: str, setting: str, metric: str, value: floa
         cpu_seconds = float(clock["cpu_seconds"])
     cores = int(clock["cores"]) if clock.get("cores") else usable_cores()
     loads = [float(x) for x in (clock.get("loadavg_start"), clock.get("loadavg_end")) if x is not None]
-    load = max(loads) if loads else _current_load()
+    load = max(loads) if loads else load_average()
     return BenchmarkRow(study, benchmark, setting, metric, value, unit, reference, comparison, ratio, met,
                         note, machine_label() if machine is None else machine,
                         None if cpu_seconds is None or not math.isfinite(float(cpu_seconds)) else float(cpu_seconds),

@@ -378,8 +378,8 @@ def fit_agarwal(X: np.ndarray, y: np.ndarray, a: np.ndarray, *, eps: float, N: i
             red.best_response(0.0 * lam)
         h = red.best_response(lam)
         if t == 0 and nu is None:
-            crossed = grid_counts(X @ red.coefs[h], N)[:, None] > np.arange(red.J)[None, :]
-            err_rows = red.weight * (crossed != red.label)
+            counts_h = red.evaluate(red.coefs[h])[2]
+            err_rows = red.weight * ((counts_h[:, None] > np.arange(red.J)[None, :]) != red.label)
             nu = float(_ACCURACY_MUL * np.std(err_rows, ddof=1) / np.sqrt(red.n_aug))
         counts[h] = counts.get(h, 0) + 1
         q_eg = np.zeros(max(counts) + 1)

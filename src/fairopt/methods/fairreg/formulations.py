@@ -76,7 +76,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from fairopt.methods.fairreg.bounds import PredictionBounds, big_m, prediction_bounds
-from fairopt.methods.fairreg.objective import DEFAULT_DELTA, Instance, objective_parts
+from fairopt.methods.fairreg.objective import DEFAULT_DELTA, Instance, objective, objective_parts
 from fairopt.methods.fairreg.pattern import PatternQP
 from fairopt.core.errors import SolverError
 from fairopt.core.solvers import SolveRecord, resolve_solver, solve
@@ -415,8 +415,7 @@ def warm_start_values(inst: Instance, lam: float, formulation: str, var: dict[st
         ``warm_start_separated_objective`` (of the separated model, ``None`` when infeasible).
     """
     w_start = np.asarray(w_start, dtype=float)
-    loss, unf = objective_parts(inst, w_start)
-    record: dict[str, Any] = {"warm_start_objective": float(loss + lam * unf),
+    record: dict[str, Any] = {"warm_start_objective": float(objective(inst, lam, w_start)),
                               "warm_start_separated_objective": None}
     t0 = inst.X @ w_start
     k = (t0[:, None] > inst.thresholds[None, :]).sum(axis=1).astype(int)
@@ -424,8 +423,7 @@ def warm_start_values(inst: Instance, lam: float, formulation: str, var: dict[st
     if res is None:
         return {}, record
     w = np.asarray(res[1], dtype=float)
-    loss, unf = objective_parts(inst, w)
-    record["warm_start_separated_objective"] = float(loss + lam * unf)
+    record["warm_start_separated_objective"] = float(objective(inst, lam, w))
     m, l = inst.m, inst.l
     values: dict[cp.Variable, np.ndarray] = {var["w"]: w}
     if formulation == "bigm":

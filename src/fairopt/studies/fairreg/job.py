@@ -23,32 +23,17 @@ prediction distributions.
 """
 from __future__ import annotations
 
-import contextlib
-import resource
-import time
 from typing import Any
 
 import numpy as np
 
 from fairopt.core import metrics
+from fairopt.core.timing import JobClock
 from fairopt.methods.fairreg.objective import Instance, least_squares, objective_parts
 from fairopt.studies.fairreg.methods import REAL, SYNTHETIC, SolveOptions
 from fairopt.studies.fairreg.prepare import RealSplit
 
 __all__ = ["run_synthetic", "run_real"]
-
-
-@contextlib.contextmanager
-def _cpu_clock():
-    """CPU seconds of the block, this process and its finished children (an isolated MIO)."""
-    out: dict[str, float] = {}
-    own, kids = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
-    try:
-        yield out
-    finally:
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        out["seconds"] = (time.process_time() - own + after.ru_utime - kids.ru_utime
-                          + after.ru_stime - kids.ru_stime)
 
 
 def _scores(inst: Instance, lam: float, w: np.ndarray) -> dict[str, Any]:
@@ -74,10 +59,10 @@ def run_synthetic(inst: Instance, lam: float, method: str, opts: SolveOptions,
     """
     runner = SYNTHETIC.get(method, key="fairreg.synthetic.methods")
     row: dict[str, Any] = {"method": method, "lam": float(lam)}
-    with _cpu_clock() as cpu:
-        w, fields = runner(inst, lam, opts, start)
+    clock = JobClock()
+    w, fields = runner(inst, lam, opts, start)
     row.update(fields)
-    row["cpu_seconds"] = cpu["seconds"]
+    row["cpu_seconds"] = clock.finish()["cpu_seconds"]
     if w is None:
         row.update(objective=None, loss=None, unfairness=None, exact_unfairness=None, w=None)
     else:
@@ -148,10 +133,10 @@ def run_real(split: RealSplit, method: str, opts: SolveOptions, *, lam: float | 
         raise ValueError(f"method {method} needs a positive {grid}, got {value!r}")
     lam_sum = None if lam is None else float(lam) * inst.m
     row["lam_sum"] = lam_sum
-    with _cpu_clock() as cpu:
-        model, fields = runner(inst, lam_sum if grid == "lam" else value, opts, start)
+    clock = JobClock()
+    model, fields = runner(inst, lam_sum if grid == "lam" else value, opts, start)
     row.update(fields)
-    row["cpu_seconds"] = cpu["seconds"]
+    row["cpu_seconds"] = clock.finish()["cpu_seconds"]
     if grid == "eps":  # a randomised predictor (a mixture of linear models)
         row.update(_evaluate_mixture(split, model, rmse_ls))
         return row

@@ -39,7 +39,7 @@ from fairopt.methods.fairreg.agarwal import AgarwalResult, fit_agarwal
 from fairopt.methods.fairreg.coordinate_descent import cd_start, coordinate_descent
 from fairopt.methods.fairreg.formulations import solve_relaxation
 from fairopt.methods.fairreg.mio import run_mio
-from fairopt.methods.fairreg.objective import Instance, least_squares, objective_parts
+from fairopt.methods.fairreg.objective import Instance, least_squares, objective
 from fairopt.studies.common import Registry
 
 __all__ = ["SolveOptions", "SYNTHETIC", "REAL", "Runner"]
@@ -92,7 +92,7 @@ def _warm_start(inst: Instance, lam: float, cd_relax_w: np.ndarray | None,
     candidates = {"ls": least_squares(inst.X, inst.y)}
     if cd_relax_w is not None:
         candidates["cd_relax"] = np.asarray(cd_relax_w, dtype=float)
-    scores = {name: float(np.dot(objective_parts(inst, w), (1.0, lam))) for name, w in candidates.items()}
+    scores = {name: float(objective(inst, lam, w)) for name, w in candidates.items()}
     best = min(scores, key=lambda name: (scores[name], name != "cd_relax"))
     return candidates[best], {"warm_start_source": best}
 
