@@ -83,3 +83,79 @@ def test_lawschool_preparation(tmp_path):
         load_lawschool(badgender)
     with pytest.raises(DataError, match="not found"):
         load_lawschool(tmp_path / "absent.csv")
+
+
+# ---------------------------------------------------------------- every loader: empty and non-finite input
+
+def _loader_cases():
+    """(name, write a good file into a folder -> its path, load, a numeric column)."""
+    from fairopt.data.adult import load_adult
+    from fairopt.data.bank import load_bank
+    from fairopt.data.compas import load_compas
+    from fairopt.data.employee import prepare_employee
+    from fairopt.data.german import load_german
+    from fairopt.data.sba import prepare_sba
+    from tests.data.test_dafh_datasets import ADULT_DATA, BANK_HEADER, BANK_ROWS, GERMAN_ROWS, _compas_csv, _write
+    from tests.data.test_layer_datasets import _employee_table, _sba_table
+
+    def frame_file(name, frame):
+        return lambda d: (frame.to_csv(d / name, index=False), d / name)[1]
+
+    return [
+        ("communities", lambda d: _communities_csv(d / "communities.csv"), load_communities, "population"),
+        ("law_school", lambda d: _lawschool_csv(d / "lawschool.csv"), load_lawschool, "lsat"),
+        ("adult", lambda d: _write(d / "adult.data", ADULT_DATA), lambda p: load_adult(p, None), "age"),
+        ("compas", lambda d: _compas_csv(d / "compas.csv"), lambda p: load_compas(p, "arrest"), "priors_count"),
+        ("german", lambda d: _write(d / "german.data", GERMAN_ROWS), load_german, "credit_amount"),
+        ("bank", lambda d: _write(d / "bank-full.csv", [BANK_HEADER] + BANK_ROWS), load_bank, "balance"),
+        ("sba", frame_file("sba.csv", _sba_table()), prepare_sba, "GrAppv"),
+        ("employee", frame_file("employee.csv", _employee_table()), prepare_employee, "DistanceFromHome"),
+    ]
+
+
+def _inf_in(path, column: str) -> None:
+    """Put ``inf`` into ``column`` of the first data row, whatever the file's layout (header, separator)."""
+    from fairopt.data.adult import ADULT_COLUMNS
+    from fairopt.data.german import GERMAN_COLUMNS
+
+    lines = path.read_text().splitlines()
+    if path.suffix == ".data":
+        names = list(ADULT_COLUMNS if path.name == "adult.data" else GERMAN_COLUMNS)
+        sep = ", " if path.name == "adult.data" else " "
+        cells = lines[0].split(sep)
+        cells[names.index(column)] = "inf"
+        lines[0] = sep.join(cells)
+    else:
+        sep = ";" if path.name == "bank-full.csv" else ","
+        header = [c.strip('"') for c in lines[0].split(sep)]
+        cells = lines[1].split(sep)
+        cells[header.index(column)] = "inf"
+        lines[1] = sep.join(cells)
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("name, write, load, column", _loader_cases(), ids=[c[0] for c in _loader_cases()])
+def test_every_loader_rejects_empty_and_non_finite_files(tmp_path, name, write, load, column):
+    path = write(tmp_path)
+    load(path)  # the fixture itself loads
+    _inf_in(path, column)
+    with pytest.raises(DataError) as info:
+        load(path)
+    assert str(info.value).startswith(str(path)) and "\n" not in str(info.value)
+    assert f"column {column!r} has non-finite values at file lines" in str(info.value)
+    text = path.read_text().splitlines()
+    headerless = path.suffix == ".data"
+    path.write_text("" if headerless else text[0] + "\n")  # header only (the UCI files have none: empty)
+    with pytest.raises(DataError, match=r"^\S+: (the .* table has no rows|cannot read the .* table \(EmptyDataError)"):
+        load(path)
+
+
+def test_layer_preparations_reject_an_empty_table_passed_in_memory():
+    from fairopt.data.employee import prepare_employee
+    from fairopt.data.sba import prepare_sba
+    from tests.data.test_layer_datasets import _employee_table, _sba_table
+
+    with pytest.raises(DataError, match=r"^<table>: the SBA loans table has no rows$"):
+        prepare_sba(_sba_table().iloc[:0])
+    with pytest.raises(DataError, match=r"^<table>: the employee performance table has no rows$"):
+        prepare_employee(_employee_table().iloc[:0])

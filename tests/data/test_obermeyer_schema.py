@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from fairopt.data.obermeyer_schema import (COLUMN_ALIASES, canonical_columns, feature_columns,
-                                           validate_patients)
+                                           parse_data_dictionary, validate_patients)
 from fairopt.core.errors import DataError
 
 
@@ -89,3 +90,45 @@ def test_nullable_biomarker_means_may_be_missing(patients, patient_schema):
     ok = patients.copy()
     ok.loc[1, "ldl_mean_t"] = np.nan
     validate_patients(ok, patient_schema)
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+def test_non_finite_risk_score_names_column_and_rows(patients, patient_schema, value):
+    """inf parses as a float and is not NaN: without this check it became utility_rate = inf downstream."""
+    bad = patients.copy()
+    bad.loc[[2, 40], "risk_score_t"] = value
+    with pytest.raises(DataError) as info:
+        validate_patients(bad, patient_schema, source="patients.csv")
+    assert str(info.value) == ("patients.csv: column 'risk_score_t' has non-finite values (inf) in rows 2, 40; "
+                               "expected finite numbers")
+
+
+def test_inf_read_from_text_is_rejected(patients, patient_schema, tmp_path):
+    path = tmp_path / "patients.csv"
+    patients.to_csv(path, index=False)
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[3].split(",")
+    cells[header.index("cost_t")] = "inf"
+    lines[3] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"patients\.csv: column 'cost_t' has non-finite values \(inf\) in rows 2;"):
+        validate_patients(pd.read_csv(path), patient_schema, source=str(path))
+
+
+def test_empty_table_is_rejected(patients, patient_schema):
+    """A header-only file used to pass and fail later inside pandas ("Bin edges must be unique")."""
+    with pytest.raises(DataError, match=r"^patients\.csv: no rows \(expected one row per patient under the header\)$"):
+        validate_patients(patients.iloc[:0], patient_schema, source="patients.csv")
+
+
+def test_dictionary_that_is_not_text_or_incomplete_is_named(tmp_path, data_mirror):
+    binary = tmp_path / "data_dictionary.md"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(DataError, match=r"data_dictionary\.md: not a UTF-8 text file"):
+        parse_data_dictionary(binary)
+    text = (data_mirror / "obermeyer" / "data_dictionary.md").read_text(encoding="utf-8").splitlines()
+    binary.write_text("\n".join(text[: len(text) // 2]) + "\n", encoding="utf-8")  # cut at a line end
+    with pytest.raises(DataError, match=r"data_dictionary\.md: expected 160 distinct columns in the data dictionary, "
+                                        r"found \d+"):
+        parse_data_dictionary(binary)

@@ -268,3 +268,28 @@ def test_full_size_calibration(files):
     assert report["passed"].all(), report[~report["passed"]].to_string()
     r2 = report.loc[report["check"] == "gbm_holdout_r2", "value"].item()
     assert 0.55 <= r2 <= 0.7
+
+
+def test_non_finite_or_empty_calibration_files_are_named(files, tmp_path):
+    """inf in the hold-out rows or in Table 1 passed the NaN checks; a header-only file read as 'no rows of a race'."""
+    holdout = tmp_path / "model_lasso_predictors.csv"
+    frame = pd.read_csv(files["holdout"])
+    frame.loc[3, "cost_t"] = np.inf
+    frame.to_csv(holdout, index=False)
+    with pytest.raises(DataError, match=r"model_lasso_predictors\.csv: column 'cost_t' has non-finite values \(inf\) "
+                                        r"in rows \[3\]"):
+        generate_standin(files["dictionary"], holdout, files["table1"], n_rows=1000)
+    frame.iloc[:0].to_csv(holdout, index=False)
+    with pytest.raises(DataError, match=r"model_lasso_predictors\.csv: the hold-out table has no rows"):
+        calibration_report(pd.DataFrame(), holdout, files["table1"])
+    t1 = tmp_path / "table1.csv"
+    lines = files["table1"].read_text(encoding="utf-8").splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("Obesity,"))
+    label, *_ = lines[row].split(",")
+    lines[row] = f"{label},inf,inf"
+    t1.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"table1\.csv: row 'Obesity' has a non-finite value"):
+        read_table1(t1)
+    t1.write_text(lines[0] + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"table1\.csv: Table 1 has no rows"):
+        read_table1(t1)

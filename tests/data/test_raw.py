@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 
 import pytest
 
-from fairopt.data.raw import RawFile, fetch_raw_file, raw_file, registry, required_files, verify
+from fairopt.data.raw import (RawFile, check_raw_copy, check_raw_inputs, fetch_raw_file, is_raw_copy, raw_file,
+                              record_path, registry, required_files, verify)
 from fairopt.core.errors import ChecksumError, ConfigError, DataError
 from fairopt.core.io import git_blob_sha1
+from tests.conftest import REPO
 
 
 def _entry(tmp_path, content: bytes, **kw) -> tuple[RawFile, object]:
@@ -35,6 +39,7 @@ def test_checksum_mismatch_names_dataset_and_expected_digest(tmp_path):
     assert "'toy'" in msg and "0" * 64 in msg and "expected" in msg
     assert "\n" not in msg
     assert not dest.exists(), "no unverified file may be left at the destination"
+    assert not record_path(dest).exists(), "nor a verification record"
 
 
 def test_missing_file_says_how_to_supply_it(tmp_path):
@@ -97,3 +102,150 @@ def test_mirror_files_match_registry(data_mirror):
     """The shared mirror holds every required file with the pinned checksum."""
     for entry in required_files():
         verify(entry, entry.mirror_path(data_mirror))
+
+
+# ---------------------------------------------------------------- re-verification of placed copies
+
+def _placed(tmp_path, content: bytes = b"a,b\n1,2\n3,4\n5,6\n"):
+    """A copy placed by fetch_raw_file under tmp/resources/raw/toy/file.csv, and its entry."""
+    entry, mirror = _entry(tmp_path, content)
+    dest = tmp_path / "resources" / "raw" / "toy" / "file.csv"
+    fetch_raw_file(entry, dest, mirror=mirror, download=False)
+    return entry, dest
+
+
+@pytest.fixture
+def toy_registry(monkeypatch):
+    """The registry plus dataset 'toy' (file.csv pinned to ``content``'s digest), for path look-ups."""
+    import fairopt.data.raw as raw
+
+    def install(entry: RawFile) -> None:
+        reg = {**raw.registry(), entry.dataset: {entry.name: entry}}
+        monkeypatch.setattr(raw, "registry", lambda: reg)
+
+    return install
+
+
+def test_fetch_writes_a_verification_record_after_placing_the_copy(tmp_path, monkeypatch):
+    entry, dest = _placed(tmp_path)
+    record = json.loads(record_path(dest).read_text())
+    st = dest.stat()
+    assert record_path(dest) == dest.parent / ".file.csv.verified.json"
+    assert record == {"dataset": "toy", "name": "file.csv", "kind": "sha256", "digest": entry.sha256,
+                      "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    # a download gets its record too
+    import fairopt.data.raw as raw
+
+    payload = b"downloaded\n"
+    monkeypatch.setattr(raw, "download_bytes", lambda url, timeout: payload)
+    online = RawFile("toy", "net.csv", sha256=hashlib.sha256(payload).hexdigest(), url="https://example.invalid/x")
+    fetch_raw_file(online, dest.with_name("net.csv"), mirror=None, download=True)
+    assert json.loads(record_path(dest.with_name("net.csv")).read_text())["size"] == len(payload)
+
+
+def test_unchanged_copy_is_accepted_without_hashing(tmp_path, monkeypatch):
+    entry, dest = _placed(tmp_path)
+    monkeypatch.setattr(RawFile, "actual", lambda self, path: pytest.fail("hashed an unchanged copy"))
+    assert check_raw_copy(dest, entry) is False
+
+
+def test_truncated_copy_is_rejected_in_one_line_naming_the_file(tmp_path):
+    entry, dest = _placed(tmp_path)
+    full = dest.stat().st_size
+    dest.write_bytes(dest.read_bytes()[:8])  # cut at a line end: still a valid CSV
+    with pytest.raises(ChecksumError) as info:
+        check_raw_copy(dest, entry)
+    msg = str(info.value)
+    assert "\n" not in msg
+    assert msg.startswith(f"{dest}: raw file changed since it was verified")
+    assert f"size 8 bytes vs {full} bytes when verified" in msg
+    assert "delete it and rerun" in msg and "--forcerun" in msg
+
+
+def test_same_size_edit_is_rejected_by_digest(tmp_path):
+    entry, dest = _placed(tmp_path)
+    dest.write_bytes(dest.read_bytes().replace(b"3,4", b"9,9"))
+    with pytest.raises(ChecksumError, match=r"file\.csv: raw file changed since it was verified \(sha256 [0-9a-f]{64} "
+                                            r"vs the pinned " + entry.sha256):
+        check_raw_copy(dest, entry)
+
+
+def test_touched_but_identical_copy_is_accepted_and_its_record_refreshed(tmp_path):
+    entry, dest = _placed(tmp_path)
+    old = json.loads(record_path(dest).read_text())
+    os.utime(dest, ns=(old["mtime_ns"] + 5_000_000_000, old["mtime_ns"] + 5_000_000_000))
+    assert check_raw_copy(dest, entry) is True  # re-hashed
+    new = json.loads(record_path(dest).read_text())
+    assert new["mtime_ns"] == old["mtime_ns"] + 5_000_000_000 == dest.stat().st_mtime_ns
+    assert check_raw_copy(dest, entry) is False  # the refreshed record vouches for it again
+
+
+def test_missing_record_good_copy_is_accepted_and_recorded_bad_copy_rejected(tmp_path):
+    entry, dest = _placed(tmp_path)
+    record_path(dest).unlink()
+    assert check_raw_copy(dest, entry) is True
+    assert json.loads(record_path(dest).read_text())["digest"] == entry.sha256
+    record_path(dest).unlink()
+    dest.write_bytes(b"a,b\n")
+    with pytest.raises(ChecksumError, match=r"file\.csv: raw file is not the published one and has no verification "
+                                            r"record \(sha256 "):
+        check_raw_copy(dest, entry)
+    dest.unlink()
+    with pytest.raises(DataError, match=r"file\.csv: raw file not found"):
+        check_raw_copy(dest, entry)
+
+
+def test_a_record_of_another_pinned_digest_does_not_vouch(tmp_path):
+    """After the registry pins a new version, an old copy with a matching record is still rejected."""
+    entry, dest = _placed(tmp_path)
+    repinned = RawFile("toy", "file.csv", sha256="0" * 64)
+    with pytest.raises(ChecksumError, match="vs the pinned " + "0" * 64):
+        check_raw_copy(dest, repinned)
+
+
+def test_check_raw_inputs_checks_only_raw_copies(tmp_path, toy_registry):
+    entry, dest = _placed(tmp_path)
+    toy_registry(entry)
+    other = tmp_path / "results" / "prepared.csv"
+    other.parent.mkdir()
+    other.write_text("not a raw file\n")
+    assert is_raw_copy(dest) and not is_raw_copy(other) and not is_raw_copy(tmp_path / "resources" / "raw" / "x")
+    assert check_raw_inputs([str(other), [str(dest)], dest]) == [str(dest)]  # nested, each once
+    dest.write_bytes(b"a,b\n")
+    with pytest.raises(ChecksumError, match="file.csv: raw file changed"):
+        check_raw_inputs([str(other), str(dest)])
+    stray = tmp_path / "resources" / "raw" / "toy" / "unregistered.csv"
+    stray.write_text("x\n")
+    with pytest.raises(ConfigError, match=r"unregistered\.csv: not the copy of a registered raw file"):
+        check_raw_inputs([stray])
+
+
+#: what a rule's input names when it reads a raw copy (workflow/rules/*.smk)
+RAW_INPUT_MARKERS = ("raw_path(", "LAYER_RAW", "DAFH_RAW", "OBERMEYER_CALIBRATION", "obermeyer_patient_inputs")
+
+
+def raw_reading_scripts() -> set[str]:
+    """The scripts of the rules whose input section names a raw copy (rule fetch_raw_file itself excluded)."""
+    import re
+
+    scripts = set()
+    for smk in (REPO / "workflow" / "rules").glob("*.smk"):
+        for block in re.split(r"^rule ", smk.read_text(), flags=re.M)[1:]:
+            name = block.split(":", 1)[0]
+            inputs = re.search(r"^    input:\n(.*?)^    \w+:", block, flags=re.M | re.S)
+            script = re.search(r'"\.\./scripts/(\w+)\.py"', block)
+            if name != "fetch_raw_file" and inputs and script and any(m in inputs.group(1) for m in RAW_INPUT_MARKERS):
+                scripts.add(script.group(1))
+    return scripts
+
+
+def test_every_script_reading_raw_files_checks_them_first():
+    """Each workflow script of a rule with a resources/raw input calls check_raw_inputs before any work."""
+    readers = raw_reading_scripts()
+    assert {"fairreg_prepare_real", "layer_prepare", "dafh_prepare", "obtain_obermeyer_patients",
+            "check_obermeyer_patients", "fdfl_prepare_table"} <= readers  # the scan finds the known ones
+    for name in sorted(readers):
+        text = (REPO / "workflow" / "scripts" / f"{name}.py").read_text()
+        body = text.split("as log", 1)[1].split("\n")
+        first = next(line for line in body[1:] if line.strip() and not line.strip().startswith("#"))
+        assert first.strip().startswith("check_raw_inputs(smk.input)"), (name, first)

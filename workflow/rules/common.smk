@@ -7,31 +7,39 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import update_config, validate
 
 from fairopt.core.cli_config import retype_scalars
-from fairopt.data.raw import registry, required_files
-
+from fairopt.core.config_check import check_solvers, check_top_level, stop_on_error
+from fairopt.data.raw import check_obtainable, raw_file, registry, required_files
+from fairopt.studies.common import schema as study_schema
 
 # Nested `--config` values arrive as strings (Snakemake parses them with YAML's BaseLoader): give
-# them their YAML types, so that --config layer='{synthetic: {datasets: [0]}}' works.
-if workflow.config_settings.overwrite_config:
-    update_config(config, retype_scalars(workflow.config_settings.overwrite_config))
+# them their YAML types, so that --config layer='{synthetic: {datasets: [0]}}' works. Values from
+# config files keep the types YAML gave them (a quoted "3" stays a string and fails its schema).
+if workflow.config_settings.config:
+    update_config(config, retype_scalars(dict(workflow.config_settings.config)))
 # What the user set (config files and --config) before the schema fills in defaults: a study's
 # settings are its schema defaults < its preset < these keys (fairopt.studies.common).
 EXPLICIT = copy.deepcopy(config)
-validate(config, "../schemas/config.schema.yaml")
+stop_on_error(check_top_level, config, Path(workflow.basedir) / "workflow" / "schemas")
+validate(config, "../schemas/config.schema.yaml")  # fills the defaults (the checks above passed)
 validate(config["obermeyer"], "../schemas/obermeyer.schema.yaml")
 STUDIES = list(config["studies"])
 
 # Every job runs from the repository root; the mirror path is made absolute so that it does not
 # depend on the working directory of a cluster job.
 DATA_MIRROR = str(Path(config["data_mirror"]).expanduser().resolve())
+# a raw file that can be neither copied nor downloaded stops the workflow now, not when its job runs
+stop_on_error(check_obtainable, required_files(), copies="resources/raw", mirror=DATA_MIRROR,
+              download=config["download"])
 ENV = "../../envs/fairopt.yaml"
 
 
 def study_settings(study, load):
     """Resolve a study's section with its settings loader; the resolved section replaces
     config[study], so that the report and every job see what ran."""
-    settings = load(EXPLICIT.get(study) or {}, default_scale=config["scale"])
+    settings = stop_on_error(load, EXPLICIT.get(study) or {}, default_scale=config["scale"])
     config[study] = getattr(settings, "section", settings)
+    # a solver asked for but not installed or not licensed fails here, naming the key
+    stop_on_error(check_solvers, config[study], study_schema(study), prefix=study)
     return settings
 
 
@@ -56,7 +64,8 @@ def all_raw_files():
 
 # ------------------------------------------------------------------ notebooks (figures)
 # notebooks/<study>_<name>.ipynb is rendered by papermill to results/<study>/figures/<name>.html;
-# every named input is passed to the notebook as a papermill parameter of the same name (its path).
+# every named input is passed to the notebook as a papermill parameter of the same name (its path;
+# workflow/scripts/render_notebook.py, fairopt.report.notebooks).
 NOTEBOOKS = {}
 
 
@@ -74,11 +83,6 @@ def notebook_inputs(wildcards):
     return {"notebook": f"notebooks/{wildcards.study}_{wildcards.name}.ipynb", **NOTEBOOKS[key]}
 
 
-def papermill_parameters(wildcards, input):
-    """`-p name path` for every input but the notebook."""
-    return " ".join(f"-p {k} {v}" for k, v in input.items() if k != "notebook")
-
-
 # ------------------------------------------------------------------ studies
 # Each <study>.smk ends with register_study(...): its default targets, its scorecard and its
 # benchmark table. Only the studies in config `studies` reach `rule all` and the combined tables.
@@ -86,10 +90,11 @@ STUDY_TARGETS, SCORECARDS, BENCHMARK_TABLES = {}, {}, {}
 
 
 def register_study(study, *, targets, scorecard=None, benchmarks=None):
-    """Register a study's default targets and its scorecard / benchmark-table CSVs."""
+    """Register a study's default targets, its scorecard rule's outputs (``csv`` and ``timing_csv``:
+    the speed claims, fairopt.report.scorecard) and its benchmark-table CSV."""
     STUDY_TARGETS[study] = [str(t) for t in targets]
     if scorecard is not None:
-        SCORECARDS[study] = str(scorecard)
+        SCORECARDS[study] = {f"scorecard_{study}": str(scorecard.csv), f"timing_{study}": str(scorecard.timing_csv)}
     if benchmarks is not None:
         BENCHMARK_TABLES[study] = str(benchmarks)
 
@@ -100,7 +105,8 @@ def enabled(table):
 
 
 def enabled_scorecards(wildcards=None):
-    return enabled(SCORECARDS)
+    """``{scorecard_<study>: csv, timing_<study>: timing csv}`` of the enabled studies."""
+    return {k: v for paths in enabled(SCORECARDS).values() for k, v in paths.items()}
 
 
 def enabled_benchmark_tables(wildcards=None):

@@ -245,6 +245,8 @@ rule dafh_scorecard:
     output:
         csv=report("results/scorecard/dafh.csv", caption="../report/scorecard.rst", category="Scorecard"),
         md="results/scorecard/dafh.md",
+        timing_csv="results/scorecard/timing/dafh.csv",
+        timing_md="results/scorecard/timing/dafh.md",
     log:
         "logs/dafh_scorecard.log",
     params:
@@ -299,6 +301,6 @@ register_study(
         register_notebook("dafh", "curve", curve=DAFH_OUT.curve),
         register_notebook("dafh", "composition", composition=DAFH_OUT.composition),
     ],
-    scorecard=rules.dafh_scorecard.output.csv,
+    scorecard=rules.dafh_scorecard.output,
     benchmarks=rules.dafh_benchmarks.output.csv,
 )

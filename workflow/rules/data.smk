@@ -1,5 +1,8 @@
 # Data stage shared by the studies: raw files (mirror or URL, checksum-verified) and the Obermeyer
 # patient file (real data_new.csv or fairopt's calibrated stand-in) with its provenance.
+# fetch_raw_file also leaves the hidden verification record resources/raw/<dataset>/.<name>.verified.json
+# (undeclared on purpose: no rule reads it as an input); every script reading a raw file re-checks the
+# copy against it first (fairopt.data.raw.check_raw_inputs).
 
 
 rule fetch_raw_file:
@@ -32,6 +35,11 @@ OBERMEYER_CALIBRATION = {
 include: "data_inputs.smk"
 
 
+if obermeyer_source() == "real":  # the real patient file is then required: can it be had?
+    stop_on_error(check_obtainable, [raw_file("obermeyer", "data_new.csv")], copies="resources/raw",
+                  mirror=DATA_MIRROR, download=config["download"])
+
+
 rule obtain_obermeyer_patients:
     input:
         unpack(obermeyer_patient_inputs),
@@ -61,6 +69,7 @@ rule check_obermeyer_patients:
     input:
         patients=OBERMEYER_PATIENTS.patients,
         provenance=OBERMEYER_PATIENTS.provenance,
+        dictionary=OBERMEYER_CALIBRATION["dictionary"],
         holdout=OBERMEYER_CALIBRATION["holdout"],
         table1=OBERMEYER_CALIBRATION["table1"],
     output:

@@ -12,6 +12,11 @@ def fdfl_table_trials(table):
     return expand(FDFL_TRIAL, method=fdfl_table_sources(table), trial=FDFL.trials)
 
 
+def fdfl_table_timings(table):
+    """Timing JSONs of the trials of a table (beside each trial JSON: fdfl_job's ``timing`` output)."""
+    return expand(FDFL_TRIAL_TIMING, method=fdfl_table_sources(table), trial=FDFL.trials)
+
+
 def fdfl_table_benchmarks(table):
     """The job benchmark files of a table's trainings."""
     return expand(rules.fdfl_job.benchmark, method=fdfl_table_sources(table), trial=FDFL.trials)
@@ -23,7 +28,8 @@ def fdfl_table_rows(table):
 
 
 def fdfl_table(table, part="table"):
-    """One output of the aggregation of ``table`` (``table``, ``trials``, ``groups``, ``history``, ...)."""
+    """One output of the aggregation of ``table`` (``table``, ``trials``, ``groups``, ``history``, ``timing``,
+    ``trials_timing``, ...)."""
     return getattr(rules.fdfl_aggregate.output, part).format(table=table)
 
 
@@ -34,6 +40,8 @@ def fdfl_scorecard_inputs(wildcards):
         "provenance": OBERMEYER_PATIENTS.provenance,
         "table": fdfl_table(FDFL_PAPER_TABLE),
         "trials": fdfl_table(FDFL_PAPER_TABLE, "trials"),
+        "timing": fdfl_table(FDFL_PAPER_TABLE, "timing"),
+        "trials_timing": fdfl_table(FDFL_PAPER_TABLE, "trials_timing"),
         "illustrative": rules.fdfl_job_illustrative.output.table1,
         "dbb": rules.fdfl_job_timing.output.dbb,
     }

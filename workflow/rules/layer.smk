@@ -3,8 +3,11 @@
 # (fairopt's exact layer vs its cvxpylayers back end and vs the authors' package fairness-training, which is
 # optional: pip install -e '.[bench]'). Stages: layer_prepare -> layer_job -> layer_aggregate -> layer_scorecard ->
 # layer_benchmarks -> figures. Settings: fairopt.studies.layer.settings (schema and presets in
-# src/fairopt/studies/layer/). One job per (dataset, setting, method, seed) writes one JSON, so a killed
-# run resumes per job; the Penalty baseline fits its whole lambda grid inside its one job.
+# src/fairopt/studies/layer/). One job per (dataset, setting, method, seed) writes one record JSON, so a
+# killed run resumes per job; the Penalty baseline fits its whole lambda grid inside its one job.
+# Measured times live only in timing files (fairopt.report.identity): each job's `timing` output under
+# results/layer/timing/job/, the aggregated *_timing.csv beside the tables, results/layer/benchmark/ and
+# the `timing` figure; every other file of the study is the same byte for byte in two runs of one config.
 from fairopt.studies.layer.methods import METHODS as LAYER_METHODS
 from fairopt.studies.layer.prepare import PARTS as LAYER_PARTS
 from fairopt.studies.layer.settings import job_section as layer_job_section
@@ -82,7 +85,8 @@ rule layer_job_synthetic:
     input:
         **dict(rules.layer_prepare_synthetic.output.items()),
     output:
-        "results/layer/synthetic/{setting}/{method}/syn{syn}-seed{seed}.json",
+        record="results/layer/synthetic/{setting}/{method}/syn{syn}-seed{seed}.json",
+        timing="results/layer/timing/job/synthetic/{setting}/{method}/syn{syn}-seed{seed}.json",
     log:
         "logs/layer_job_synthetic/{setting}/{method}/syn{syn}-seed{seed}.log",
     benchmark:
@@ -110,7 +114,8 @@ rule layer_job_sba:
     input:
         **dict(rules.layer_prepare_sba.output.items()),
     output:
-        "results/layer/sba/{method}/seed-{seed}.json",
+        record="results/layer/sba/{method}/seed-{seed}.json",
+        timing="results/layer/timing/job/sba/{method}/seed-{seed}.json",
     log:
         "logs/layer_job_sba/{method}/seed-{seed}.log",
     benchmark:
@@ -136,7 +141,8 @@ rule layer_job_employee:
     input:
         **dict(rules.layer_prepare_employee.output.items()),
     output:
-        "results/layer/employee/{method}/seed-{seed}.json",
+        record="results/layer/employee/{method}/seed-{seed}.json",
+        timing="results/layer/timing/job/employee/{method}/seed-{seed}.json",
     log:
         "logs/layer_job_employee/{method}/seed-{seed}.log",
     benchmark:
@@ -162,7 +168,6 @@ rule layer_job_timing:
     output:
         timing="results/layer/benchmark/timing.csv",
         epochs="results/layer/benchmark/epochs.csv",
-        authors="results/layer/benchmark/authors_check.csv",
     log:
         "logs/layer_job_timing.log",
     benchmark:
@@ -181,13 +186,35 @@ rule layer_job_timing:
         "../scripts/layer_job_timing.py"
 
 
+# The authors' package against its own hard constraint: largest violations on seeded batches, no time
+# measured -- a result file (compared across runs), read by the scorecard.
+rule layer_job_authors_check:
+    output:
+        authors="results/layer/checks/authors_check.csv",
+    log:
+        "logs/layer_job_authors_check.log",
+    params:
+        check=LAYER["benchmark"]["authors_check"],
+        seed=LAYER["benchmark"]["seed"],
+    threads: 1
+    resources:
+        mem_mb=LAYER["benchmark"]["resources"]["mem_mb"],
+        runtime=LAYER["benchmark"]["resources"]["runtime"],
+    conda:
+        ENV
+    script:
+        "../scripts/layer_job_authors_check.py"
+
+
 LAYER_SYN, LAYER_SBA, LAYER_EMP = LAYER["synthetic"], LAYER["sba"], LAYER["employee"]
 
 
 rule layer_aggregate_synthetic:
     input:
-        expand(rules.layer_job_synthetic.output[0], setting=LAYER_SETTINGS, method=LAYER_SYN["methods"],
-               syn=[f"{i:02d}" for i in LAYER_SYN["datasets"]], seed=LAYER_SYN["seeds"]),
+        records=expand(rules.layer_job_synthetic.output.record, setting=LAYER_SETTINGS, method=LAYER_SYN["methods"],
+                       syn=[f"{i:02d}" for i in LAYER_SYN["datasets"]], seed=LAYER_SYN["seeds"]),
+        timings=expand(rules.layer_job_synthetic.output.timing, setting=LAYER_SETTINGS, method=LAYER_SYN["methods"],
+                       syn=[f"{i:02d}" for i in LAYER_SYN["datasets"]], seed=LAYER_SYN["seeds"]),
     output:
         runs="results/layer/tables/synthetic_runs.csv",
         summary=report(
@@ -196,6 +223,8 @@ rule layer_aggregate_synthetic:
             category="layer",
         ),
         instances="results/layer/tables/synthetic_instances.csv",
+        runs_timing="results/layer/tables/synthetic_runs_timing.csv",
+        summary_timing="results/layer/tables/synthetic_summary_timing.csv",
     log:
         "logs/layer_aggregate_synthetic.log",
     params:
@@ -213,7 +242,10 @@ rule layer_aggregate_synthetic:
 
 rule layer_aggregate_sba:
     input:
-        expand(rules.layer_job_sba.output[0], method=LAYER_SBA["methods"], seed=range(LAYER_SBA["split_seeds"])),
+        records=expand(rules.layer_job_sba.output.record, method=LAYER_SBA["methods"],
+                       seed=range(LAYER_SBA["split_seeds"])),
+        timings=expand(rules.layer_job_sba.output.timing, method=LAYER_SBA["methods"],
+                       seed=range(LAYER_SBA["split_seeds"])),
     output:
         runs="results/layer/tables/sba_runs.csv",
         summary=report(
@@ -221,6 +253,7 @@ rule layer_aggregate_sba:
             caption="../report/layer_sba.rst",
             category="layer",
         ),
+        runs_timing="results/layer/tables/sba_runs_timing.csv",
     log:
         "logs/layer_aggregate_sba.log",
     params:
@@ -237,7 +270,8 @@ rule layer_aggregate_sba:
 
 rule layer_aggregate_employee:
     input:
-        expand(rules.layer_job_employee.output[0], method=LAYER_EMP["methods"], seed=LAYER_EMP["seeds"]),
+        records=expand(rules.layer_job_employee.output.record, method=LAYER_EMP["methods"], seed=LAYER_EMP["seeds"]),
+        timings=expand(rules.layer_job_employee.output.timing, method=LAYER_EMP["methods"], seed=LAYER_EMP["seeds"]),
     output:
         summary=report(
             "results/layer/tables/employee_summary.csv",
@@ -245,6 +279,7 @@ rule layer_aggregate_employee:
             category="layer",
         ),
         groups="results/layer/tables/employee_groups.csv",
+        runs_timing="results/layer/tables/employee_runs_timing.csv",
     log:
         "logs/layer_aggregate_employee.log",
     params:
@@ -265,7 +300,7 @@ rule layer_scorecard:
         sba=rules.layer_aggregate_sba.output.summary,
         sba_runs=rules.layer_aggregate_sba.output.runs,
         employee=rules.layer_aggregate_employee.output.summary,
-        authors=rules.layer_job_timing.output.authors,
+        authors=rules.layer_job_authors_check.output.authors,
     output:
         csv=report(
             "results/scorecard/layer.csv",
@@ -273,6 +308,8 @@ rule layer_scorecard:
             category="Scorecard",
         ),
         md="results/scorecard/layer.md",
+        timing_csv="results/scorecard/timing/layer.csv",
+        timing_md="results/scorecard/timing/layer.md",
     log:
         "logs/layer_scorecard.log",
     params:
@@ -290,8 +327,8 @@ rule layer_benchmarks:
     input:
         timing=rules.layer_job_timing.output.timing,
         epochs=rules.layer_job_timing.output.epochs,
-        authors=rules.layer_job_timing.output.authors,
-        synthetic=rules.layer_aggregate_synthetic.output.summary,
+        authors=rules.layer_job_authors_check.output.authors,
+        synthetic_timing=rules.layer_aggregate_synthetic.output.summary_timing,
     output:
         csv=report(
             "results/benchmarks/layer.csv",
@@ -328,10 +365,12 @@ register_study(
         register_notebook("layer", "applications", sba_summary=rules.layer_aggregate_sba.output.summary,
                           sba_runs=rules.layer_aggregate_sba.output.runs,
                           employee_summary=rules.layer_aggregate_employee.output.summary,
-                          employee_groups=rules.layer_aggregate_employee.output.groups,
-                          timing=rules.layer_job_timing.output.timing,
-                          epochs=rules.layer_job_timing.output.epochs),
+                          employee_groups=rules.layer_aggregate_employee.output.groups),
+        # the speed figure: measured times only, so its page is a timing file (name `timing`)
+        register_notebook("layer", "timing", timing=rules.layer_job_timing.output.timing,
+                          epochs=rules.layer_job_timing.output.epochs,
+                          synthetic_timing=rules.layer_aggregate_synthetic.output.summary_timing),
     ],
-    scorecard=rules.layer_scorecard.output.csv,
+    scorecard=rules.layer_scorecard.output,
     benchmarks=rules.layer_benchmarks.output.csv,
 )

@@ -14,13 +14,10 @@ rule render_notebook:
         ),
     log:
         "logs/render_notebook/{study}/{name}.log",
-    params:
-        papermill=papermill_parameters,
     conda:
         ENV
-    shell:
-        "(papermill {input.notebook} {output.notebook} -k python3 {params.papermill}"
-        " && jupyter nbconvert --to html --no-input --stdout {output.notebook} > {output.html}) > {log} 2>&1"
+    script:
+        "../scripts/render_notebook.py"
 
 
 rule combine_scorecards:
@@ -33,6 +30,8 @@ rule combine_scorecards:
             category="Scorecard",
         ),
         md="results/scorecard/scorecard.md",
+        timing_csv="results/scorecard/timing/scorecard.csv",
+        timing_md="results/scorecard/timing/scorecard.md",
     log:
         "logs/combine_scorecards.log",
     localrule: True

@@ -1,4 +1,5 @@
-"""Rule combine_scorecards: the studies' scorecards in one table and one Markdown report."""
+"""Rule combine_scorecards: the studies' scorecards in one table and one Markdown report, and their
+timing rows (speed claims, judged on this run's measured times) in another."""
 import pandas as pd
 
 from fairopt.core.runlog import logged
@@ -7,6 +8,11 @@ from fairopt.report.scorecard import combine_scorecards
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 
 with logged(smk.log[0]) as log:
-    frames = {study: pd.read_csv(path, keep_default_na=False) for study, path in smk.input.items()}
-    combined = combine_scorecards(frames, smk.output.csv, smk.output.md)
-    log.info("scorecard: %d rows from %s", len(combined), sorted(frames))
+    def read(prefix):
+        return {name[len(prefix):]: pd.read_csv(path, keep_default_na=False)
+                for name, path in smk.input.items() if name.startswith(prefix)}
+
+    combined = combine_scorecards(read("scorecard_"), smk.output.csv, smk.output.md)
+    timing = combine_scorecards(read("timing_"), smk.output.timing_csv, smk.output.timing_md,
+                                title="fairopt: the papers' speed claims, judged on this run's measured times")
+    log.info("scorecard: %d rows, %d timing rows, from %s", len(combined), len(timing), sorted(read("scorecard_")))

@@ -6,11 +6,13 @@ clock = JobClock()
 
 from fairopt.core.io import write_json  # noqa: E402
 from fairopt.core.runlog import logged  # noqa: E402
+from fairopt.data.raw import check_raw_inputs  # noqa: E402
 from fairopt.studies.dafh.prepare import PARTS, load_dataset, split_parts, synthetic_dataset, write_parts  # noqa: E402
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 
 with logged(smk.log[0]) as log:
+    check_raw_inputs(smk.input)  # the raw copies are still the verified ones (fairopt.data.raw)
     if "dataset" in smk.wildcards.keys():
         dataset = smk.wildcards.dataset
         data = load_dataset(dataset, list(smk.input), smk.params.data)

@@ -14,5 +14,6 @@ with logged(smk.log[0]) as log:
     rows = dafh_scorecard(paper=paper, settings=smk.params.settings, paper_settings=schema_defaults("dafh"),
                           tables=tables)
     frame = write_scorecard(rows, smk.output.csv, smk.output.md,
-                            title=f"DAFH: paper vs reproduction (scale: {smk.params.settings['scale']})")
+                            title=f"DAFH: paper vs reproduction (scale: {smk.params.settings['scale']})",
+                            timing_csv=smk.output.timing_csv, timing_md=smk.output.timing_md)
     log.info("scorecard: %s", frame["verdict"].value_counts().to_dict())

@@ -1,13 +1,14 @@
-"""Rule layer_job_timing: per-batch layer timings, training-epoch costs, the authors' package's constraint check.
+"""Rule layer_job_timing: per-batch layer timings and training-epoch costs (timing files, results/layer/benchmark/).
 
 The authors' package (fairness-training, optional: pip install -e '.[bench]') is measured when installed;
-otherwise its columns say "not measured" (fairopt.methods.flayer.benchmark).
+otherwise its columns say "not measured" (fairopt.methods.flayer.benchmark). Its constraint check (no time
+measured) is rule layer_job_authors_check.
 """
 import torch
 
 from fairopt.core.io import write_csv
 from fairopt.core.runlog import logged
-from fairopt.methods.flayer.benchmark import authors_constraint_check, benchmark_epochs, benchmark_layer
+from fairopt.methods.flayer.benchmark import benchmark_epochs, benchmark_layer
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 
@@ -29,10 +30,3 @@ with logged(smk.log[0]) as log:
     for r in epochs.itertuples(index=False):
         log.info("epoch %s: %.3f s (CPU %.3f s), ratio %.3g (CPU %.3g), %s", r.variant, r.epoch_s, r.epoch_cpu_s,
                  r.ratio, r.ratio_cpu, r.status)
-    a = b["authors_check"]
-    check = authors_constraint_check(batch_size=a["batch_size"], repeats=a["repeats"], eps_values=a["eps"],
-                                     n_attributes=a["n_attributes"], seed=b["seed"])
-    write_csv(smk.output.authors, check)
-    for r in check.itertuples(index=False):
-        log.info("constraint check eps %g %s: largest violation %.3g of eps (%s)", r.eps, r.implementation,
-                 r.max_violation_rel, r.status)

@@ -32,6 +32,13 @@ __all__ = [
 ]
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and setting it back: there is no getter)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
@@ -40,13 +47,16 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         path: Final destination. Parent folders are created.
 
     Yields:
-        A temporary path in the same folder (same file system, so the rename is atomic).
+        A temporary path in the same folder (same file system, so the rename is atomic), with the
+        mode of a newly created file (``0666 & ~umask``, not ``mkstemp``'s 0600).
     """
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    # mkstemp creates the file 0600; a result file gets the mode any new file gets (0666 & ~umask)
+    os.chmod(tmp_path, 0o666 & ~_umask())
     try:
         yield tmp_path
         os.replace(tmp_path, dest)

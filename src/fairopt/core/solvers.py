@@ -7,8 +7,11 @@ before any work.
 
 :func:`solve` is the one place that calls ``problem.solve``. It reads the status: an
 ``optimal_inaccurate``, infeasible, unbounded or failed solve raises ``SolverError``; the only
-non-optimal outcome that is returned is a mixed-integer solve stopped by its time limit with an
-incumbent, and it is *recorded* as ``status="time_limit"`` together with the best bound and gap.
+non-optimal outcome that is returned is a mixed-integer solve stopped by its limit with an
+incumbent, and it is *recorded* as ``status="time_limit"`` or ``"node_limit"`` together with the
+best bound and gap. A clock limit makes the outcome depend on the machine and its load; a node limit
+(``node_limit``: SCIP's ``limits/nodes``, Gurobi's ``NodeLimit``) does not, so two runs with the same
+node limit give the same incumbent, bound and gap (the smoke and CI presets use one).
 """
 from __future__ import annotations
 
@@ -45,7 +48,8 @@ class SolveRecord:
 
     Attributes:
         solver: cvxpy solver name used.
-        status: ``"optimal"`` or ``"time_limit"`` (mixed-integer only, with an incumbent).
+        status: ``"optimal"``, ``"time_limit"`` or ``"node_limit"`` (the last two mixed-integer only,
+            with an incumbent).
         objective: Objective value of the returned point.
         best_bound: Best proven bound (mixed-integer), else the objective.
         gap: Relative gap ``|objective - bound| / max(|objective|, 1e-10)`` (0 when optimal).
@@ -126,6 +130,21 @@ def _time_limit_options(solver: str, time_limit: float | None) -> dict[str, Any]
     return {}
 
 
+def _node_limit_options(solver: str, node_limit: int | None) -> dict[str, Any]:
+    if node_limit is None:
+        return {}
+    if solver == "SCIP":
+        return {"scip_params": {"limits/nodes": int(node_limit)}}
+    if solver == "GUROBI":
+        return {"NodeLimit": float(node_limit)}
+    raise ConfigError(f"a node limit is not supported for solver {solver} (SCIP or Gurobi only)")
+
+
+#: the solvers' raw statuses of a stop at a clock / node limit
+_TIME_LIMIT_STATUSES = {"timelimit", "time_limit", "9"}
+_NODE_LIMIT_STATUSES = {"nodelimit", "totalnodelimit", "8"}
+
+
 def _mip_stats(problem: cp.Problem, solver: str) -> tuple[float | None, int | None, str]:
     """Best bound, node count and raw status of a mixed-integer solve, where the solver exposes them."""
     stats = problem.solver_stats
@@ -194,7 +213,7 @@ def _warm_start_scip(values: Mapping[int, np.ndarray]) -> Any:
 
 
 def solve(problem: cp.Problem, solver: str, *, time_limit: float | None = None,
-          verbose: bool = False, warm_start: Mapping[cp.Variable, np.ndarray] | None = None,
+          node_limit: int | None = None, verbose: bool = False, warm_start: Mapping[cp.Variable, np.ndarray] | None = None,
           **options: Any) -> SolveRecord:
     """Solve ``problem`` and check the outcome.
 
@@ -203,6 +222,8 @@ def solve(problem: cp.Problem, solver: str, *, time_limit: float | None = None,
         solver: A cvxpy solver name, normally from :func:`resolve_solver`.
         time_limit: Seconds; for mixed-integer problems a stop at the limit with an incumbent is
             returned as ``status="time_limit"``.
+        node_limit: Branch-and-bound nodes (mixed-integer; SCIP, Gurobi): a stop there with an
+            incumbent is returned as ``status="node_limit"`` (deterministic, unlike the clock).
         verbose: Solver log to stdout.
         warm_start: Start values of some variables, handed to SCIP as a partial initial solution
             (:func:`_warm_start_scip`; SCIP only, ignored by the other solvers). Whether SCIP took it
@@ -218,6 +239,8 @@ def solve(problem: cp.Problem, solver: str, *, time_limit: float | None = None,
     """
     is_mip = problem.is_mixed_integer()
     opts = {**_time_limit_options(solver, time_limit), **options}
+    for key, value in _node_limit_options(solver, node_limit).items():  # merged into scip_params
+        opts[key] = {**opts.get(key, {}), **value} if isinstance(value, dict) else value
     backend: Any = solver
     if warm_start and solver == "SCIP":
         backend = _warm_start_scip({v.id: np.asarray(val, dtype=float) for v, val in warm_start.items()})
@@ -230,7 +253,8 @@ def solve(problem: cp.Problem, solver: str, *, time_limit: float | None = None,
     status = problem.status
     if is_mip:
         bound, nodes, raw = _mip_stats(problem, solver)
-        hit_limit = raw.lower() in {"timelimit", "time_limit", "9"} or (
+        hit_node_limit = raw.lower() in _NODE_LIMIT_STATUSES
+        hit_limit = hit_node_limit or raw.lower() in _TIME_LIMIT_STATUSES or (
             solver == "MOSEK" and status == cp.OPTIMAL_INACCURATE and time_limit is not None)
         if status == cp.OPTIMAL or (status == cp.OPTIMAL_INACCURATE and hit_limit):
             objective = float(problem.value)
@@ -239,7 +263,8 @@ def solve(problem: cp.Problem, solver: str, *, time_limit: float | None = None,
             if bound is None or not math.isfinite(bound):
                 bound = objective if status == cp.OPTIMAL else float("nan")
             gap = abs(objective - bound) / max(abs(objective), 1e-10)
-            rec_status = "optimal" if status == cp.OPTIMAL and not hit_limit else "time_limit"
+            rec_status = ("optimal" if status == cp.OPTIMAL and not hit_limit
+                          else "node_limit" if hit_node_limit else "time_limit")
             extra = {}
             if backend is not solver:
                 extra = {"warm_start_accepted": backend.accepted, "warm_start_values": backend.n_values}

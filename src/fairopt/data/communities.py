@@ -71,10 +71,13 @@ def load_communities(path: str | os.PathLike, *, missing: str = "zero",
         if frame[col].isna().any():
             raise DataError(f"{path}: column {col!r} has missing values at file lines "
                             f"{file_lines(frame.index[frame[col].isna().to_numpy()])}")
+    n_attributes = frame.shape[1] - 1  # every column but the target
     y = minmax_scale(frame[COMMUNITIES_TARGET].to_numpy())
     shares = frame[list(COMMUNITIES_RACE_COLUMNS)].to_numpy()
     a = (np.argmax(shares, axis=1) == COMMUNITIES_RACE_COLUMNS.index("racePctWhite")).astype(int)
     features = frame.drop(columns=[COMMUNITIES_TARGET, *COMMUNITIES_RACE_COLUMNS])
+    with_missing = [str(c) for c in features.columns if features[c].isna().any()]
+    rows_with_missing = int(features.isna().any(axis=1).sum())
     if missing == "zero":
         features = features.fillna(0.0)
     elif missing == "mean":
@@ -86,5 +89,11 @@ def load_communities(path: str | os.PathLike, *, missing: str = "zero",
     if include_protected:
         X = np.column_stack([X, a.astype(float)])
         names.append("race")
-    return FairData(X=X, y=y, groups=a, feature_names=names, group_names=["white"],
-                    meta={"source": str(path), "missing": missing, "include_protected": include_protected})
+    # the facts below are counted on the file (never copied from its documentation): they make the
+    # notes the study writes beside its prepared data
+    meta = {"source": str(path), "missing": missing, "include_protected": include_protected,
+            "n_rows": int(len(frame)), "n_attributes": int(n_attributes),
+            "race_columns": list(COMMUNITIES_RACE_COLUMNS), "columns_with_missing": with_missing,
+            "rows_with_missing": rows_with_missing,
+            "n_features": int(X.shape[1])}
+    return FairData(X=X, y=y, groups=a, feature_names=names, group_names=["white"], meta=meta)

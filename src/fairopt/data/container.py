@@ -3,11 +3,17 @@
 Every loader of :mod:`fairopt.data` (real files and synthetic generators) returns a :class:`FairData`;
 :meth:`FairData.save` / :meth:`FairData.load` keep one as a binary ``.npz`` (lossless, fast to read:
 the workflow's ``<study>_prepare`` rules write prepared data once and every job reads it).
+
+Both check the arrays (:meth:`FairData.check`): at least one row, consistent lengths, finite
+features, targets and labels. A prepared file is read by many jobs far from the preparation that
+wrote it; a NaN or an empty part would surface there as a NaN loss or an empty-mean warning, so
+``save`` refuses to write such a file and ``load`` refuses to read one, naming the file.
 """
 from __future__ import annotations
 
 import json
 import os
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,8 +72,46 @@ class FairData:
         weights = np.concatenate([[1], np.cumprod(radix[:-1])]).astype(np.int64)
         return (g * weights).sum(axis=1)
 
+    def check(self, source: str) -> "FairData":
+        """Raise a one-line DataError (naming ``source``) unless the arrays make a usable dataset.
+
+        Checks: ``X`` is 2-D with at least one row and one name per column; ``y``, ``groups`` and
+        ``labels`` have one entry per row; ``X``, ``y``, ``labels`` are finite and ``groups`` are
+        integer codes.
+        """
+        X, y, g = np.asarray(self.X), np.asarray(self.y), np.asarray(self.groups)
+        if X.ndim != 2 or X.shape[0] == 0:
+            raise DataError(f"{source}: no rows (features of shape {X.shape}; expected a non-empty 2-D table)")
+        n = X.shape[0]
+        if len(self.feature_names) != X.shape[1]:
+            raise DataError(f"{source}: {len(self.feature_names)} feature names for {X.shape[1]} feature columns")
+        arrays = {"y": y, "groups": g, **({"labels": np.asarray(self.labels)} if self.labels is not None else {})}
+        for name, arr in arrays.items():
+            if arr.ndim == 0 or arr.shape[0] != n:
+                raise DataError(f"{source}: {name} has shape {arr.shape}, expected {n} rows like the features")
+        if not np.issubdtype(g.dtype, np.integer):
+            raise DataError(f"{source}: groups have dtype {g.dtype}, expected integer codes")
+        for name, arr in {"X": X, **{k: v for k, v in arrays.items() if k != "groups"}}.items():
+            if not np.issubdtype(arr.dtype, np.number):
+                raise DataError(f"{source}: {name} has dtype {arr.dtype}, expected numbers")
+            bad = ~np.isfinite(arr)
+            if bad.any():
+                rows = np.flatnonzero(bad.reshape(n, -1).any(axis=1))
+                where = ""
+                if name == "X":
+                    col = int(np.flatnonzero(bad.any(axis=0))[0])
+                    where = f" column {self.feature_names[col]!r}"
+                raise DataError(f"{source}: {name}{where} has non-finite values (NaN/inf) in rows "
+                                f"{rows[:5].tolist()}{' ...' if len(rows) > 5 else ''}; expected finite numbers")
+        return self
+
     def save(self, path: str | os.PathLike) -> None:
-        """Write the container to ``path`` (``.npz``, atomically); arrays keep their dtypes exactly."""
+        """Write the container to ``path`` (``.npz``, atomically); arrays keep their dtypes exactly.
+
+        Raises:
+            DataError: The arrays fail :meth:`check` (nothing is written).
+        """
+        self.check(f"{path} (not written)")
         arrays = {"X": self.X, "y": self.y, "groups": self.groups}
         if self.labels is not None:
             arrays["labels"] = self.labels
@@ -82,7 +126,7 @@ class FairData:
         """Read a container written by :meth:`save`.
 
         Raises:
-            DataError: Missing or malformed file (names it).
+            DataError: Missing or malformed file, or arrays that fail :meth:`check` (names the file).
         """
         path = Path(path)
         if not path.is_file():
@@ -90,8 +134,10 @@ class FairData:
         try:
             with np.load(path, allow_pickle=False) as z:
                 header = json.loads(str(z["header"]))
-                return cls(X=z["X"], y=z["y"], groups=z["groups"], feature_names=header["feature_names"],
+                data = cls(X=z["X"], y=z["y"], groups=z["groups"], feature_names=header["feature_names"],
                            group_names=header["group_names"], meta=header["meta"],
                            labels=z["labels"] if "labels" in z.files else None)
-        except (OSError, ValueError, KeyError) as exc:
-            raise DataError(f"{path}: not a prepared data file ({type(exc).__name__}: {exc})") from exc
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            message = str(exc).splitlines()[0] if str(exc) else ""
+            raise DataError(f"{path}: not a prepared data file ({type(exc).__name__}: {message})") from exc
+        return data.check(str(path))

@@ -20,7 +20,7 @@ import pandas as pd
 
 from fairopt.core.errors import DataError
 from fairopt.data.container import FairData
-from fairopt.data.tabular import numeric, read_table, require_columns
+from fairopt.data.tabular import numeric, read_table, require_columns, require_rows
 
 __all__ = ['EMPLOYEE_REQUIRED', 'EMPLOYEE_PROTECTED', 'read_employee', 'prepare_employee']
 
@@ -56,6 +56,7 @@ def prepare_employee(source: str | os.PathLike | pd.DataFrame) -> FairData:
     name = "<table>" if isinstance(source, pd.DataFrame) else str(source)
     frame = source.copy() if isinstance(source, pd.DataFrame) else read_employee(source)
     require_columns(frame, EMPLOYEE_REQUIRED, name)
+    require_rows(frame, name, "employee performance")
     frame = frame.reset_index(drop=True).drop(columns=[c for c in ["EmpNumber"] if c in frame.columns])
     wage = numeric(frame, "EmpHourlyRate", name, allow_missing=False)
     age = numeric(frame, "Age", name, allow_missing=False)

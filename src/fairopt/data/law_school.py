@@ -70,6 +70,7 @@ def load_lawschool(path: str | os.PathLike, *, encoding: str = "binary",
         raise ValueError(f"encoding must be 'binary' or 'onehot', got {encoding!r}")
     frame = read_table(path, "Law School", csv=BENCHMARK_CSV)
     require_columns(frame, LAWSCHOOL_COLUMNS, str(path), expected="the benchmark's columns")
+    n_raw = len(frame)
     frame = frame.dropna(subset=list(frame.columns))  # keeps the original row labels
     if frame.empty:
         raise DataError(f"{path}: no row without missing values")
@@ -95,5 +96,8 @@ def load_lawschool(path: str | os.PathLike, *, encoding: str = "binary",
     else:
         cols += [1.0 - male, male, 1.0 - passed, passed]
         names += ["gender_female", "gender_male", "bar1_F", "bar1_P"]
-    return FairData(X=np.column_stack(cols), y=y, groups=a, feature_names=names, group_names=["white"],
-                    meta={"source": str(path), "encoding": encoding, "include_protected": include_protected})
+    # counted on the file, for the notes the study writes beside its prepared data
+    meta = {"source": str(path), "encoding": encoding, "include_protected": include_protected,
+            "n_rows_raw": int(n_raw), "n_rows": int(len(frame)), "n_rows_dropped_missing": int(n_raw - len(frame)),
+            "n_numeric": len(LAWSCHOOL_NUMERIC), "n_features": len(names)}
+    return FairData(X=np.column_stack(cols), y=y, groups=a, feature_names=names, group_names=["white"], meta=meta)

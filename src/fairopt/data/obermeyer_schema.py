@@ -9,9 +9,11 @@ The dictionary spells one column ``sodium_min-high`` while the real file (and th
 model) almost certainly has ``sodium_min-high_tm1``; both spellings are accepted everywhere
 (:data:`COLUMN_ALIASES`).
 
-:func:`validate_patients` rejects, before any work, a table with a missing column, NaN in a
-required column, a race other than 'white'/'black', a negative cost or risk, or a non-binary
-indicator, naming the file, column and offending rows.
+:func:`validate_patients` rejects, before any work, a table without rows, with a missing column,
+a non-finite number (``inf`` parses as a float, so it would pass a NaN check and later turn every
+utility ``r_i g_i`` it touches into ``inf``), NaN in a required column, a race other than
+'white'/'black', a negative cost or risk, or a non-binary indicator, naming the file, column and
+offending rows.
 """
 from __future__ import annotations
 
@@ -87,9 +89,13 @@ def parse_data_dictionary(path: str | Path) -> PatientSchema:
     p = Path(path)
     if not p.is_file():
         raise DataError(f"{p}: data dictionary not found (expected data_dictionary.md of labsysmed/dissecting-bias)")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{p}: not a UTF-8 text file (expected data_dictionary.md of labsysmed/dissecting-bias)") from exc
     section = ""
     cols: list[Column] = []
-    for line in p.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         if m := _SECTION.match(line):
             section = m.group(1).strip()
             continue
@@ -156,13 +162,15 @@ def validate_patients(frame: pd.DataFrame, schema: PatientSchema, source: str = 
         The table with dictionary column names, in dictionary order, with dictionary dtypes.
 
     Raises:
-        DataError: One line naming the file, the column and the offending rows.
+        DataError: One line naming the file, the column and the offending rows (or: no rows).
     """
     frame = canonical_columns(frame)
     missing = [c for c in schema.names if c not in frame.columns]
     if missing:
         raise DataError(f"{source}: missing column(s) {missing[:5]}{' ...' if len(missing) > 5 else ''} "
                         f"(expected the 160 columns of data_dictionary.md)")
+    if frame.empty:  # a header-only file: every later step (percentile bins, models) would fail obscurely
+        raise DataError(f"{source}: no rows (expected one row per patient under the header)")
     frame = frame[schema.names]
     for col in schema.columns:
         s = frame[col.name]
@@ -178,6 +186,10 @@ def validate_patients(frame: pd.DataFrame, schema: PatientSchema, source: str = 
         non_numeric = numeric.isna() & s.notna()
         if non_numeric.any():
             raise DataError(f"{source}: column {col.name!r} is not numeric in {_rows(non_numeric.to_numpy(), frame.index)}")
+        infinite = np.isinf(numeric.to_numpy(dtype=float, na_value=np.nan))
+        if infinite.any():
+            raise DataError(f"{source}: column {col.name!r} has non-finite values (inf) in "
+                            f"{_rows(infinite, frame.index)}; expected finite numbers")
         if col.name not in NULLABLE_COLUMNS and numeric.isna().any():
             raise DataError(f"{source}: column {col.name!r} has NaN in {_rows(numeric.isna().to_numpy(), frame.index)}; "
                             "expected a value in every row")

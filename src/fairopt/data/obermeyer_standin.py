@@ -342,7 +342,8 @@ def read_holdout(path: str | Path, columns: tuple[str, ...] = HOLDOUT_COLUMNS) -
         The table with ``columns`` only (original index dropped), ``dem_race_black`` 0/1.
 
     Raises:
-        DataError: Missing file, missing column, NaN/non-numeric values or a race code other than 0/1.
+        DataError: Missing file, missing column, no rows, NaN/non-numeric/non-finite values or a race
+            code other than 0/1.
     """
     p = Path(path)
     if not p.is_file():
@@ -354,12 +355,18 @@ def read_holdout(path: str | Path, columns: tuple[str, ...] = HOLDOUT_COLUMNS) -
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise DataError(f"{p}: missing column(s) {missing} (expected {list(columns)})")
+    if frame.empty:
+        raise DataError(f"{p}: the hold-out table has no rows (expected the published model_lasso_predictors.csv)")
     out = frame[list(columns)].reset_index(drop=True)
     for col in columns:
         values = pd.to_numeric(out[col], errors="coerce")
         if values.isna().any():
             rows = np.flatnonzero(values.isna().to_numpy())[:5].tolist()
             raise DataError(f"{p}: column {col!r} has missing or non-numeric values in rows {rows}")
+        infinite = np.isinf(values.to_numpy(dtype=float))
+        if infinite.any():
+            rows = np.flatnonzero(infinite)[:5].tolist()
+            raise DataError(f"{p}: column {col!r} has non-finite values (inf) in rows {rows}; expected finite numbers")
         out[col] = values
     bad = ~out["dem_race_black"].isin([0, 1])
     if bad.any():
@@ -381,8 +388,8 @@ def read_table1(path: str | Path) -> pd.DataFrame:
     Section rows (values ``---``) are dropped; "$7,456" and "43,202.0" are cleaned to floats.
 
     Raises:
-        DataError: Missing file, no White/Black columns, an unparsable number, or a row of
-            :data:`TABLE1_MAP` (or the row count) missing.
+        DataError: Missing file, no White/Black columns, no rows, an unparsable or non-finite number,
+            or a row of :data:`TABLE1_MAP` (or the row count) missing.
     """
     p = Path(path)
     if not p.is_file():
@@ -394,6 +401,8 @@ def read_table1(path: str | Path) -> pd.DataFrame:
     lower = {c.strip().lower(): c for c in raw.columns}
     if "white" not in lower or "black" not in lower:
         raise DataError(f"{p}: expected columns 'White' and 'Black', found {list(raw.columns)}")
+    if raw.empty:
+        raise DataError(f"{p}: Table 1 has no rows (expected the published table1.csv)")
     label_col = raw.columns[0]
     rows = {}
     for _, rec in raw.iterrows():
@@ -405,6 +414,8 @@ def read_table1(path: str | Path) -> pd.DataFrame:
             rows[label] = (_clean_number(w), _clean_number(b))
         except ValueError as exc:
             raise DataError(f"{p}: row {label!r} has a non-numeric value ({w!r}, {b!r})") from exc
+        if not all(np.isfinite(rows[label])):  # float() accepts 'inf' and 'nan'
+            raise DataError(f"{p}: row {label!r} has a non-finite value ({w!r}, {b!r}); expected finite numbers")
     needed = [*TABLE1_MAP, TABLE1_COUNT_LABEL]
     missing = [label for label in needed if label not in rows]
     if missing:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from fairopt.core.errors import DataError
 from fairopt.data.container import FairData
-from fairopt.data.tabular import levels, numeric, one_hot, read_table, require_columns
+from fairopt.data.tabular import levels, numeric, one_hot, read_table, require_columns, require_rows
 
 __all__ = ['SBA_REQUIRED', 'read_sba', 'prepare_sba']
 
@@ -72,6 +72,7 @@ def prepare_sba(source: str | os.PathLike | pd.DataFrame, fit_rows: np.ndarray |
     frame = source.copy() if isinstance(source, pd.DataFrame) else read_sba(source)
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     require_columns(frame, SBA_REQUIRED, name)
+    require_rows(frame, name, "SBA loans")
     frame = frame.reset_index(drop=True)
     status = frame["MIS_Status"].astype("string").str.upper().str.replace(r"\s+", "", regex=True)
     bad = ~status.isin(["CHGOFF", "PIF"])

@@ -19,7 +19,7 @@ import pandas as pd
 
 from fairopt.core.errors import DataError
 
-__all__ = ["read_table", "require_columns", "numeric", "numeric_frame", "binary", "levels", "one_hot",
+__all__ = ["read_table", "require_rows", "require_columns", "numeric", "numeric_frame", "require_finite", "binary", "levels", "one_hot",
            "file_lines", "label_agreement", "check_label_leakage"]
 
 
@@ -62,14 +62,20 @@ def read_table(path: str | os.PathLike, what: str, *, csv: Mapping[str, Any] | N
     except Exception as exc:  # noqa: BLE001 -- parser errors of every engine become one DataError
         raise DataError(f"{path}: cannot read the {what} table ({type(exc).__name__}: {exc})") from exc
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
-    if frame.empty:
-        raise DataError(f"{path}: the {what} table has no rows")
+    require_rows(frame, str(path), what)
     if columns is not None:
         if frame.shape[1] != len(columns):
             raise DataError(f"{path}: expected {len(columns)} columns {list(columns)}, found {frame.shape[1]} "
                             "(a missing column or another separator?)")
         frame.columns = list(columns)
     return frame
+
+
+def require_rows(frame: pd.DataFrame, source: str, what: str) -> None:
+    """Raise a DataError when ``frame`` has no rows (a header-only file): every later step would fail
+    far from the cause (empty splits, "bin edges must be unique", a mean of nothing)."""
+    if frame.empty:
+        raise DataError(f"{source}: the {what} table has no rows")
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], source: str, *, expected: str = "") -> None:
@@ -89,12 +95,13 @@ def numeric(frame: pd.DataFrame, column: str, source: str, *, allow_missing: boo
     """
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = values.isna() & frame[column].notna()
-    if not allow_missing:
-        bad = bad | frame[column].isna()
     if bad.any():
         rows = frame.index[bad.to_numpy()]
         raise DataError(f"{source}: column {column!r} must be numeric; bad values at file lines {file_lines(rows)} "
                         f"(e.g. {frame[column].loc[rows[0]]!r})")
+    if not allow_missing and frame[column].isna().any():
+        rows = frame.index[frame[column].isna().to_numpy()]
+        raise DataError(f"{source}: column {column!r} must be numeric; missing values at file lines {file_lines(rows)}")
     infinite = np.isinf(values.to_numpy(dtype=float, na_value=np.nan))
     if infinite.any():
         raise DataError(f"{source}: column {column!r} has non-finite values at file lines "
@@ -105,6 +112,17 @@ def numeric(frame: pd.DataFrame, column: str, source: str, *, allow_missing: boo
 def numeric_frame(frame: pd.DataFrame, columns: Sequence[str], source: str) -> pd.DataFrame:
     """Several columns through :func:`numeric`, as float64."""
     return pd.DataFrame({col: numeric(frame, col, source).astype(float) for col in columns}, index=frame.index)
+
+
+def require_finite(frame: pd.DataFrame, columns: Sequence[str], source: str) -> None:
+    """Raise a DataError (:func:`numeric`, no missing values) unless every entry of ``columns`` is a finite number.
+
+    Rows are named by file line from their position (header = line 1), whatever the index (a table
+    read with ``index_col``); ``frame`` itself is left as it is (dtypes unchanged).
+    """
+    by_position = frame[list(columns)].set_axis(pd.RangeIndex(len(frame)))
+    for col in columns:
+        numeric(by_position, col, source, allow_missing=False)
 
 
 def binary(values: pd.Series, positive: str, negative: str, column: str, source: str) -> np.ndarray:

@@ -18,7 +18,8 @@ from typing import Any
 import yaml
 
 from fairopt.report.markdown import markdown_table
-from fairopt.studies.common import _resolve_ref, presets, schema
+from fairopt.core.config_check import resolve_ref
+from fairopt.studies.common import presets, schema
 
 __all__ = ["schema_rows", "config_reference", "STUDIES"]
 
@@ -55,7 +56,7 @@ def schema_rows(node: Mapping[str, Any], root: Mapping[str, Any], prefix: str) -
     for key, sub in (node.get("properties") or {}).items():
         if not str(sub.get("$ref", "#")).startswith("#"):  # another file: documented in its own section
             continue
-        sub = _resolve_ref(sub, root)
+        sub = resolve_ref(sub, root)
         path = f"{prefix}.{key}" if prefix else key
         has_children = bool(sub.get("properties")) and sub.get("type") == "object"
         default = sub.get("default")

@@ -13,9 +13,14 @@ computed (``reproduced``), the tolerance used, a verdict and a note. Verdicts:
   run), so no verdict is drawn; the note says why;
 * ``not run`` -- the pipeline does not produce this number (the note says why).
 
-Every row also has a ``kind``: ``paper`` (a number or claim the paper states) or ``check`` (a check
+Every row also has a ``kind``: ``paper`` (a number or claim the paper states), ``check`` (a check
 of fairopt's own reconstruction, e.g. a worked example rebuilt from the text or a property that
-holds by construction). Headline counts report the two kinds separately (:func:`verdict_summary`).
+holds by construction) or ``timing`` (a number or claim of the paper about speed, judged on this
+run's measured times). Headline counts report the kinds separately (:func:`verdict_summary`).
+
+Timing rows are written to their own files (``results/scorecard/timing/<study>.csv``): measured
+times differ from run to run, every other result of a run does not, so the scorecard proper of
+two runs of one configuration is byte-identical (:mod:`fairopt.report.identity`).
 """
 from __future__ import annotations
 
@@ -33,7 +38,7 @@ __all__ = ["ScoreRow", "compare_number", "compare_claim", "not_run", "scorecard_
            "combine_scorecards", "verdict_summary", "KINDS"]
 
 VERDICTS = ("reproduced", "not reproduced", "inconclusive", "not comparable", "not run")
-KINDS = ("paper", "check")
+KINDS = ("paper", "check", "timing")
 
 
 @dataclass
@@ -144,7 +149,7 @@ def verdict_summary(frame: pd.DataFrame) -> str:
     (a part with no rows is left out).
     """
     parts = []
-    for kind, label in (("paper", "paper claims"), ("check", "internal checks")):
+    for kind, label in (("paper", "paper claims"), ("check", "internal checks"), ("timing", "speed claims")):
         sub = frame[frame["kind"] == kind]
         if len(sub):
             c = sub["verdict"].value_counts()
@@ -158,24 +163,43 @@ def to_markdown(frame: pd.DataFrame) -> str:
 
 
 def write_scorecard(rows: Iterable[ScoreRow], csv_path: str | Path, md_path: str | Path | None = None,
-                    title: str | None = None) -> pd.DataFrame:
-    """Write the scorecard as CSV (and Markdown with a verdict summary); return the frame."""
+                    title: str | None = None, *, timing_csv: str | Path | None = None,
+                    timing_md: str | Path | None = None) -> pd.DataFrame:
+    """Write the scorecard as CSV (and Markdown with a verdict summary); return the whole frame.
+
+    Rows of kind ``timing`` go to ``timing_csv`` / ``timing_md`` (module docstring), which are written
+    (possibly empty) whenever given; the other rows go to ``csv_path`` / ``md_path``.
+
+    Raises:
+        ValueError: timing rows but no ``timing_csv``.
+    """
     frame = scorecard_frame(rows)
-    write_csv(csv_path, frame)
-    if md_path is not None:
-        head = f"# {title}\n\n" if title else ""
-        write_text(md_path, f"{head}{verdict_summary(frame)}\n\n{to_markdown(frame)}")
+    timing = frame["kind"] == "timing"
+    if timing.any() and timing_csv is None:
+        raise ValueError(f"{csv_path}: {int(timing.sum())} timing row(s) need a timing_csv (results of two runs "
+                         "must not differ by their measured times)")
+    for part, csv, md, what in ((frame[~timing], csv_path, md_path, title),
+                                (frame[timing], timing_csv, timing_md, f"{title}: speed" if title else None)):
+        if csv is None:
+            continue
+        write_csv(csv, part)
+        if md is not None:
+            head = f"# {what}\n\n" if what else ""
+            write_text(md, f"{head}{verdict_summary(part)}\n\n{to_markdown(part)}")
     return frame
 
 
-def combine_scorecards(frames: dict[str, pd.DataFrame], csv_path: str | Path, md_path: str | Path) -> pd.DataFrame:
-    """Concatenate the studies' scorecards into one CSV and a Markdown report with one section each.
+def combine_scorecards(frames: dict[str, pd.DataFrame], csv_path: str | Path, md_path: str | Path, *,
+                       title: str = "fairopt: paper vs reproduction") -> pd.DataFrame:
+    """Concatenate the studies' scorecards into one CSV and a Markdown report with one section each
+    (called once for the scorecards proper and once for their timing rows).
 
     Args:
         frames: Scorecard frames by study (columns of :class:`ScoreRow`).
         csv_path: Combined CSV.
         md_path: Markdown report: overall verdict counts, then per study its counts, data sources
             and table.
+        title: The report's heading.
 
     Raises:
         ValueError: a frame lacks scorecard columns or has unknown verdicts.
@@ -191,7 +215,7 @@ def combine_scorecards(frames: dict[str, pd.DataFrame], csv_path: str | Path, md
     _check_frame(combined)
     write_csv(csv_path, combined)
 
-    lines = ["# fairopt: paper vs reproduction", "", f"All studies: {verdict_summary(combined)}", ""]
+    lines = [f"# {title}", "", f"All studies: {verdict_summary(combined)}", ""]
     for study, frame in frames.items():
         sources = sorted({str(x) for x in frame["data_source"] if str(x)})
         lines += [f"## {study}", "", verdict_summary(frame), ""]

@@ -30,7 +30,6 @@ depart from the paper's (the schema defaults), which makes a scorecard row ``not
 from __future__ import annotations
 
 import copy
-import difflib
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import resources
@@ -39,6 +38,7 @@ from typing import Any, Generic, TypeVar
 
 import yaml
 
+from fairopt.core.config_check import resolve_ref, schema_problem
 from fairopt.core.errors import ConfigError, DataError
 
 __all__ = ["SCALES", "deep_merge", "schema", "schema_defaults", "entry_defaults", "presets", "resolve_settings",
@@ -78,27 +78,14 @@ def schema(study: str) -> dict[str, Any]:
     return copy.deepcopy(_schema(study))
 
 
-def _resolve_ref(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
-    ref = node.get("$ref")
-    if not ref:
-        return node
-    if not ref.startswith("#/"):
-        raise ConfigError(f"schema reference {ref!r}: only local references (#/...) are supported")
-    target: Any = root
-    for part in ref[2:].split("/"):
-        target = target[part]
-    merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
-    return _resolve_ref(merged, root)
-
-
 def _defaults(node: Mapping[str, Any], root: Mapping[str, Any]) -> Any:
-    node = _resolve_ref(node, root)
+    node = resolve_ref(node, root)
     props = node.get("properties")
     if props is None:
         return copy.deepcopy(node.get("default"))
     out = copy.deepcopy(node.get("default", {})) if isinstance(node.get("default", {}), Mapping) else {}
     for key, sub in props.items():
-        sub_resolved = _resolve_ref(sub, root)
+        sub_resolved = resolve_ref(sub, root)
         if "default" in sub_resolved or "properties" in sub_resolved:
             value = _defaults(sub_resolved, root)
             if value is None and "default" not in sub_resolved:
@@ -128,8 +115,8 @@ def entry_defaults(study: str, *path: str) -> dict[str, Any]:
     """
     node: Mapping[str, Any] = _schema(study)
     for part in path:
-        node = _resolve_ref(node, _schema(study))["properties"][part]
-    entry = _resolve_ref(node, _schema(study)).get("additionalProperties")
+        node = resolve_ref(node, _schema(study))["properties"][part]
+    entry = resolve_ref(node, _schema(study)).get("additionalProperties")
     if not isinstance(entry, Mapping):
         raise ConfigError(f"schema of {study}: {'.'.join(path)} is not a mapping of entries")
     return _defaults({**entry, "default": {}}, _schema(study))
@@ -151,38 +138,17 @@ def presets(study: str) -> dict[str, Any]:
     return {"paper": {}, **copy.deepcopy(_presets(study))}
 
 
-def _path(prefix: str, parts: Sequence[Any]) -> str:
-    return ".".join([prefix, *(str(p) for p in parts)])
-
-
 def validate_section(section: Mapping[str, Any], study: str, *, prefix: str | None = None) -> None:
-    """Validate a resolved section against the study's schema; one line per problem, the first raised.
+    """Validate a resolved section against the study's schema; the first problem is raised.
 
     Raises:
-        ConfigError: ``config key <study>.<path>: <value> -- <what is allowed>``; for an unknown
-            key the allowed keys nearest to it are named.
+        ConfigError: ``config key <study>.<path>: <value> -- <what is allowed>``, one line
+            (:func:`fairopt.core.config_check.schema_problem`; for an unknown key the allowed keys
+            nearest to it are named; a non-finite number is a problem too).
     """
-    import jsonschema
-
-    prefix = prefix or study
-    validator = jsonschema.Draft202012Validator(_schema(study))
-    errors = sorted(validator.iter_errors(dict(section)), key=lambda e: (len(e.path), list(map(str, e.path))))
-    if not errors:
-        return
-    err = errors[0]
-    where = _path(prefix, list(err.absolute_path))
-    if err.validator == "additionalProperties":
-        allowed = sorted(_resolve_ref(err.schema, _schema(study)).get("properties", {}))
-        unknown = sorted(set(err.instance) - set(allowed))
-        hints = []
-        for key in unknown:
-            near = difflib.get_close_matches(key, allowed, n=3)
-            hints.append(f"{key!r}" + (f" (did you mean {', '.join(near)}?)" if near else ""))
-        raise ConfigError(f"config key {where}: unknown key(s) {', '.join(hints)}; allowed: {allowed}")
-    allowed = ""
-    if err.validator == "enum":
-        allowed = f"; allowed: {err.validator_value}"
-    raise ConfigError(f"config key {where}: {err.instance!r} -- {err.message.split(chr(10))[0]}{allowed}")
+    problem = schema_problem(section, _schema(study), prefix=prefix or study)
+    if problem is not None:
+        raise problem.error()
 
 
 def resolve_settings(study: str, explicit: Mapping[str, Any] | None = None, *,

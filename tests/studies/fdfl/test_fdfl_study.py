@@ -15,8 +15,8 @@ import yaml
 
 from fairopt.methods.alpha_fair.allocation import closed_form
 from fairopt.core.errors import ConfigError, DataError
-from fairopt.studies.fdfl.tables import (group_errors, history_frame, load_trials, results_frame, table2,
-                                         table2_markdown)
+from fairopt.studies.fdfl.tables import (group_errors, history_frame, history_timing_frame, load_trials,
+                                         results_frame, table2, table2_markdown, table2_timing, timing_frame)
 from fairopt.studies.fdfl.benchmarks import benchmark_rows, core_occupancy, job_seconds
 from fairopt.studies.fdfl.data import load_trial
 from fairopt.studies.fdfl.evaluate import evaluate_split
@@ -26,7 +26,7 @@ from fairopt.studies.fdfl.predict import RiskPredictor, build_model, parity_laye
 from fairopt.studies.fdfl.scorecard import ScorecardInputs, build_scorecard
 from fairopt.studies.fdfl.settings import TrialSettings, load_settings
 from fairopt.studies.common import deep_merge
-from fairopt.studies.fdfl.job import run_trial, trial_loss
+from fairopt.studies.fdfl.job import TIMING_FIELDS, run_trial, trial_loss
 from fairopt.core.io import write_json
 from fairopt.data.provenance import Provenance
 from fairopt.core.splits import trial_splits_table
@@ -91,16 +91,18 @@ def methods(**extra):
     return spec, parse_methods(spec, 2)
 
 
-TIMING_KEYS = {"seconds", "seconds_per_epoch", "seconds_total", "job"}
-
-
-def strip_timing(obj):
-    """A trial result without its timings (the only part allowed to differ between runs)."""
+def keys_anywhere(obj) -> set[str]:
+    """Every dict key of a nested record."""
     if isinstance(obj, dict):
-        return {k: strip_timing(v) for k, v in obj.items() if k not in TIMING_KEYS}
+        return set(obj) | set().union(*(keys_anywhere(v) for v in obj.values()))
     if isinstance(obj, list):
-        return [strip_timing(v) for v in obj]
-    return obj
+        return set().union(*(keys_anywhere(v) for v in obj))
+    return set()
+
+
+def record(*args, **kw):
+    """The record of :func:`run_trial` (its timing dropped)."""
+    return run_trial(*args, **kw)[0]
 
 
 # ----------------------------------------------------------------------------- methods and settings
@@ -205,8 +207,9 @@ def test_trial_json_content(trial_data, tmp_path):
     settings = small_settings()
     data = load_trial(sample, splits, 1, risk_floor=settings.risk_floor)
     _, parsed = methods()
-    res = run_trial(parsed["dfl_fair"], settings, data, provenance=STANDIN.to_dict())
+    res, timing = run_trial(parsed["dfl_fair"], settings, data, provenance=STANDIN.to_dict())
     write_json(tmp_path / "t.json", res)                            # JSON-able, no NaN
+    write_json(tmp_path / "timing.json", timing)
     assert res["trial"] == 1 and res["method"]["name"] == "dfl_fair" and res["provenance"]["label"] == "standin(seed=0)"
     assert res["data"] == {"n_train": 80, "n_test": 80, "n_features": 149, "black_train": int(data.train.race.sum()),
                            "black_test": int(data.test.race.sum())}
@@ -218,9 +221,15 @@ def test_trial_json_content(trial_data, tmp_path):
         assert sum(g["share_opt"] for g in m["groups"].values()) == pytest.approx(1.0)
         assert {"regret_alpha_2", "regret_alpha_0.5", "regret_alpha_inf"} <= set(m)
     assert len(res["history"]) == 6 and res["epochs_run"] == 6
-    assert {"loss", "mse", "regret", "fairness", "lr", "seconds", "test_regret", "test_mse", "test_fairness"} <= set(
+    assert {"epoch", "loss", "mse", "regret", "fairness", "lr", "test_regret", "test_mse", "test_fairness"} <= set(
         res["history"][0])
-    assert res["seconds"] > 0 and res["seconds_per_epoch"] == pytest.approx(res["seconds"] / 6)
+    # no measured time in the record: every one is in the timing
+    assert not keys_anywhere(res) & {"seconds", "seconds_per_epoch", "seconds_total", "job"}
+    assert timing["method"] == "dfl_fair" and timing["trial"] == 1
+    assert timing["seconds"] > 0 and timing["seconds_per_epoch"] == pytest.approx(timing["seconds"] / 6)
+    assert timing["seconds_total"] >= timing["seconds"]
+    assert [e["epoch"] for e in timing["per_epoch"]] == [h["epoch"] for h in res["history"]] == list(range(6))
+    assert sum(e["seconds"] for e in timing["per_epoch"]) <= timing["seconds"]
     # the final test regret equals the evaluation of the saved predictions' allocation
     assert res["history"][-1]["test_regret"] == pytest.approx(res["metrics"]["test"]["regret"], rel=1e-9)
 
@@ -230,10 +239,10 @@ def test_trial_is_deterministic_and_analytic_equals_autograd(trial_data):
     settings = small_settings()
     data = load_trial(sample, splits, 0, risk_floor=settings.risk_floor)
     _, parsed = methods()
-    a = run_trial(parsed["dfl_fair"], settings, data)
-    b = run_trial(parsed["dfl_fair"], settings, data)
-    assert strip_timing(a) == strip_timing(b)
-    c = run_trial(parsed["dfl_fair_analytic"], settings, data)
+    (a, ta), (b, tb) = run_trial(parsed["dfl_fair"], settings, data), run_trial(parsed["dfl_fair"], settings, data)
+    assert a == b                                         # the whole record: byte-identical files across runs
+    assert set(ta) == set(tb) == {"method", "trial", "seconds", "seconds_per_epoch", "seconds_total", "per_epoch"}
+    c = record(parsed["dfl_fair_analytic"], settings, data)
     for split in ("train", "test"):
         assert c["metrics"][split]["regret"] == pytest.approx(a["metrics"][split]["regret"], rel=1e-5)
         assert c["metrics"][split]["mse"] == pytest.approx(a["metrics"][split]["mse"], rel=1e-5)
@@ -244,7 +253,7 @@ def test_methods_train_differently_and_dfl_lowers_train_regret(trial_data):
     settings = small_settings(training={"epochs": 30}, model={"dropout": 0.0})
     data = load_trial(sample, splits, 0, risk_floor=settings.risk_floor)
     _, parsed = methods()
-    res = {m: run_trial(parsed[m], settings, data) for m in ("two_stage", "dfl", "dfl_fd", "dfl_dbb", "dfl_mse_gap")}
+    res = {m: record(parsed[m], settings, data) for m in ("two_stage", "dfl", "dfl_fd", "dfl_dbb", "dfl_mse_gap")}
     first = {m: r["history"][0]["regret"] for m, r in res.items()}
     assert first["dfl"] == pytest.approx(first["two_stage"], rel=1e-12)          # same initial weights
     assert res["dfl"]["metrics"]["train"]["regret"] < first["dfl"]
@@ -290,7 +299,7 @@ def test_mini_batches_scale_the_budget_and_cover_the_data(trial_data):
     settings = small_settings(training={"batch_size": 32, "epochs": 2})
     data = load_trial(sample, splits, 0, risk_floor=settings.risk_floor)
     _, parsed = methods()
-    res = run_trial(parsed["dfl"], settings, data)
+    res = record(parsed["dfl"], settings, data)
     assert res["settings"]["batch_size"] == 32 and np.isfinite(res["metrics"]["test"]["regret"])
     with pytest.raises(DataError, match="sample.csv: splits table has no trial 7"):
         load_trial(sample, splits, 7, risk_floor=0.001, source="sample.csv")
@@ -305,7 +314,7 @@ def test_layer_methods_guarantee_parity_on_train_and_test(trial_data):
     data = load_trial(sample, splits, 0, risk_floor=settings.risk_floor)
     _, parsed = methods()
     for name, eps in (("dfl_layer", 0.05), ("two_stage_layer", 0.0)):
-        res = run_trial(parsed[name], settings, data)
+        res = record(parsed[name], settings, data)
         parity = res["parity"]
         assert parity["eps"] == eps
         assert parity["train_gap"] <= eps + 1e-9 and parity["test_gap"] <= eps + 1e-9
@@ -313,7 +322,7 @@ def test_layer_methods_guarantee_parity_on_train_and_test(trial_data):
         for h in res["history"]:
             assert h["test_fairness"] <= eps + 1e-9
     # without the layer the same network is not exactly fair
-    plain = run_trial(parsed["two_stage"], settings, data)
+    plain = record(parsed["two_stage"], settings, data)
     assert plain["metrics"]["train"]["mean_gap"] > 1e-4 and "parity" not in plain
 
 
@@ -338,21 +347,34 @@ def test_parity_layer_projects_every_batch_and_keeps_risks_positive():
 
 # ----------------------------------------------------------------------------- aggregation
 @pytest.fixture(scope="module")
-def trial_files(trial_data, tmp_path_factory):
+def trial_outputs(trial_data, tmp_path_factory):
+    """Trial records and their timing files (as rule fdfl_job writes them, with the job's stamps)."""
     sample, splits = trial_data
     settings = small_settings(training={"epochs": 3})
     _, parsed = methods()
     folder = tmp_path_factory.mktemp("trials")
-    paths = []
+    paths, timings = [], []
     for name in ("two_stage", "two_stage_fair", "dfl", "dfl_fair", "dfl_dbb", "dfl_fd", "dfl_layer"):
         for trial in (0, 1):
-            res = run_trial(parsed[name], settings, load_trial(sample, splits, trial, risk_floor=0.001),
-                            provenance=STANDIN.to_dict())
-            res["job"] = {"started_unix": 100.0 + trial, "finished_unix": 110.0 + trial, "threads": 1}
-            path = folder / name / f"trial-{trial}.json"
+            res, timing = run_trial(parsed[name], settings, load_trial(sample, splits, trial, risk_floor=0.001),
+                                    provenance=STANDIN.to_dict())
+            timing["job"] = {"started_unix": 100.0 + trial, "finished_unix": 110.0 + trial, "threads": 1}
+            path, timing_path = folder / name / f"trial-{trial}.json", folder / "timing" / name / f"trial-{trial}.json"
             write_json(path, res)
+            write_json(timing_path, timing)
             paths.append(path)
-    return paths
+            timings.append(timing_path)
+    return paths, timings
+
+
+@pytest.fixture(scope="module")
+def trial_files(trial_outputs):
+    return trial_outputs[0]
+
+
+@pytest.fixture(scope="module")
+def timing_files(trial_outputs):
+    return trial_outputs[1]
 
 
 def test_aggregation_means_stds_groups_and_history(trial_files):
@@ -367,7 +389,7 @@ def test_aggregation_means_stds_groups_and_history(trial_files):
     assert row["regret_std"] == pytest.approx(np.std(part["test_regret"], ddof=1))
     assert row["mse_mean"] == pytest.approx(part["train_mse"].mean())
     assert row["fairness_mean"] == pytest.approx(part["train_mean_gap"].mean())
-    assert row["time_mean"] == pytest.approx(part["seconds"].mean())
+    assert not [c for c in [*table.columns, *frame.columns] if "seconds" in c or c.startswith(("time", "job"))]
     assert math.isnan(row["parity_train_gap_max"]) and table.iloc[2]["parity_train_gap_max"] <= 0.05 + 1e-9
     assert "test_regret_alpha_inf_mean" in table.columns and list(table["alpha"]) == [2.0, 2.0, 2.0]
     assert list(frame["trained_as"]) == list(frame["method"])
@@ -379,6 +401,38 @@ def test_aggregation_means_stds_groups_and_history(trial_files):
     assert set(groups["group"]) == {"white", "black"} and "share_pred_mean" in groups
     hist = history_frame(trial_files)
     assert len(hist) == 14 * 3 and {"method", "trial", "epoch", "test_regret"} <= set(hist.columns)
+    assert "seconds" not in hist.columns
+
+
+def test_timings_are_aggregated_apart(trial_files, timing_files):
+    """The Time column and the per-trial / per-epoch seconds come from the timing files only."""
+    from fairopt.core.io import read_json
+    frame = results_frame(trial_files)
+    timings = timing_frame(timing_files, frame)
+    assert list(timings[["method", "trial"]].itertuples(index=False)) == list(
+        frame[["method", "trial"]].itertuples(index=False))
+    raw = read_json(timing_files[5])                                    # dfl, trial 1
+    got = timings[(timings["method"] == "dfl") & (timings["trial"] == 1)].iloc[0]
+    assert got["seconds"] == raw["seconds"] and got["seconds_per_epoch"] == raw["seconds_per_epoch"]
+    assert got["job_started_unix"] == 101.0 and got["job_finished_unix"] == 111.0
+    order = ["dfl", "two_stage"]
+    t = table2_timing(timings, order).set_index("method")
+    part = timings[timings["method"] == "dfl"]
+    assert t.loc["dfl", "time_mean"] == pytest.approx(part["seconds"].mean())
+    assert t.loc["dfl", "time_std"] == pytest.approx(np.std(part["seconds"], ddof=1))
+    assert t.loc["dfl", "seconds_per_epoch_mean"] == pytest.approx(part["seconds_per_epoch"].mean())
+    # the paper's layout: the Time column only in the timing Markdown
+    table = table2(frame, order)
+    plain, timed = table2_markdown(table), table2_markdown(table, timing=t.reset_index())
+    assert "Time (s)" not in plain and "| Time (s) |" in timed
+    assert f"| {t.loc['dfl', 'time_mean']:.2f} |" in timed.splitlines()[2]
+    with pytest.raises(DataError, match=r"no timing for table row\(s\) \['two_stage'\]"):
+        table2_markdown(table, timing=t.reset_index().iloc[:1])
+    epochs = history_timing_frame(timing_files, frame)
+    assert len(epochs) == 14 * 3 and list(epochs.columns) == ["method", "label", "trained_as", "trial", "epoch", "seconds"]
+    # a trial without its timing file is named
+    with pytest.raises(DataError, match="no timing for trial 1 of method 'dfl'"):
+        timing_frame([p for p in timing_files if p != timing_files[5]], frame)
 
 
 def test_aggregation_labels_the_regret_units(trial_data, trial_files):
@@ -386,8 +440,8 @@ def test_aggregation_labels_the_regret_units(trial_data, trial_files):
     sample, splits = trial_data
     settings = small_settings(training={"epochs": 3})
     _, parsed = methods(two_stage_utilitarian={"framework": "two_stage", "alpha": 0, "label": "2S alpha 0"})
-    extra = [run_trial(parsed["two_stage_utilitarian"], settings, load_trial(sample, splits, t, risk_floor=0.001),
-                       provenance=STANDIN.to_dict()) for t in (0, 1)]
+    extra = [record(parsed["two_stage_utilitarian"], settings, load_trial(sample, splits, t, risk_floor=0.001),
+                    provenance=STANDIN.to_dict()) for t in (0, 1)]
     frame = results_frame([*trial_files, *extra])
     uniform = table2(frame, ["dfl", "two_stage"])
     assert list(uniform["alpha"]) == [2.0, 2.0]
@@ -435,12 +489,12 @@ def test_fields_a_method_ignores_do_not_change_its_training(trial_data):
     assert shared["two_stage_other_fields"] == "two_stage" and shared["dfl_other_steps"] == "dfl"
     assert shared["dfl_fd_other_step"] == "dfl_fd_other_step" and shared["dfl_fd"] == "dfl_fd"   # fd_step matters
     for alias, src in (("two_stage_other_fields", "two_stage"), ("dfl_other_steps", "dfl")):
-        a, b = (strip_timing(run_trial(parsed[m], settings, data)) for m in (alias, src))
+        a, b = (record(parsed[m], settings, data) for m in (alias, src))
         a.pop("method"), b.pop("method")
         assert a == b, alias
 
 
-def test_load_trials_relabels_shared_files_and_checks_their_configuration(trial_files):
+def test_load_trials_relabels_shared_files_and_checks_their_configuration(trial_files, timing_files):
     _, parsed = methods(dfl_again={"framework": "dfl", "label": "DFL again"})
     rows = [{"name": "dfl", "label": "DFL", "source": "dfl", "method": method_record(parsed["dfl"])},
             {"name": "dfl_again", "label": "DFL again", "source": "dfl", "method": method_record(parsed["dfl_again"])}]
@@ -453,6 +507,9 @@ def test_load_trials_relabels_shared_files_and_checks_their_configuration(trial_
     assert table.loc["dfl", "regret_mean"] == table.loc["dfl_again", "regret_mean"]
     assert set(history_frame(results)["method"]) == {"dfl", "dfl_again"}
     assert set(group_errors(results)["method"]) == {"dfl", "dfl_again"}
+    # a shared training shares its timing
+    times = timing_frame(timing_files, frame).set_index(["method", "trial"])["seconds"]
+    assert list(times.loc["dfl"]) == list(times.loc["dfl_again"])
     wrong = [{**rows[1], "method": method_record(parsed["dfl_fair"])}]
     with pytest.raises(DataError, match="trained as method 'dfl' with another configuration than table row 'dfl_again'"):
         load_trials(paths, wrong)
@@ -471,9 +528,9 @@ def test_workflow_plans_each_distinct_training_once():
     assert jobs["fdfl_job"] == 10 * 10 and jobs["fdfl_aggregate"] == 2
 
 
-def test_benchmark_rows(trial_files, tmp_path):
+def test_benchmark_rows(trial_files, timing_files, tmp_path):
     frame = results_frame(trial_files)
-    frame = frame[frame["method"] != "dfl_layer"]
+    frame = timing_frame(timing_files, frame[frame["method"] != "dfl_layer"])
     paths = []
     for m, t in frame[["method", "trial"]].itertuples(index=False):
         p = tmp_path / m / f"trial-{t}.tsv"
@@ -540,26 +597,31 @@ def fake_trials(shift_std: float, n: int = PAPER["trials"]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def table_of(trials: pd.DataFrame) -> pd.DataFrame:
+def table_of(trials: pd.DataFrame, metrics=TRIAL_COLS) -> pd.DataFrame:
     """The aggregated table of ``trials`` (mean and std over trials of each metric)."""
     rows = []
     for key, part in trials.groupby("method", sort=False):
         row = {"method": key, "label": key, "trials": len(part)}
-        for metric, col in {**TRIAL_COLS, "time": "seconds"}.items():
+        for metric, col in metrics.items():
             row[f"{metric}_mean"], row[f"{metric}_std"] = part[col].mean(), part[col].std(ddof=1)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def scorecard(provenance, shift=1.0, *, layer=None, trials=None, methods=None):
+def scorecard(provenance, shift=1.0, *, layer=None, trials=None, methods=None, timed=True):
+    """The scorecard of fake trials; their seconds reach it only through the timing tables (as in the
+    workflow: table2_timing.csv, table2_trials_timing.csv), or not at all (``timed=False``)."""
     trials = fake_trials(shift) if trials is None else trials
     illus = run_example(illustrative(epochs=200))["table1"]
     dbb = {"realistic": {"n": 50, "alpha": 2.0, "lams": [1.0], "rel_distance_to_jtv": [1.5],
                          "limit_rel_distance": 1.5, "limit_cosine": 0.7}}
     spec = {k: {"paper_row": k, "lambda": 1 if k in ("two_stage_fair", "dfl_fair") else 0} for k in PAPER["table2"]}
-    inputs = ScorecardInputs(paper=PAPER, table=table_of(trials), trials=trials, methods=methods or spec,
+    results = trials.drop(columns="seconds")
+    inputs = ScorecardInputs(paper=PAPER, table=table_of(results), trials=results, methods=methods or spec,
                              provenance=provenance, illustrative=illus, dbb=dbb, layer=layer,
-                             settings=SCORECARD_SETTINGS)
+                             settings=SCORECARD_SETTINGS,
+                             timing=table_of(trials, {"time": "seconds"}) if timed else None,
+                             trials_timing=trials[["method", "trial", "seconds"]] if timed else None)
     return pd.DataFrame([r.__dict__ for r in build_scorecard(inputs)])
 
 
@@ -591,6 +653,33 @@ def test_scorecard_verdicts_follow_the_data_source():
     assert list(dbb["verdict"]) == ["not reproduced"]
     assert card["item"].str.startswith("Sec. 3.3").sum() == 6
     assert set(card["verdict"]) <= {"reproduced", "not reproduced", "not comparable", "not run"}
+
+
+def test_scorecard_time_rows_are_timing_rows_and_the_rest_ignores_times(tmp_path):
+    """Time cells and the speed claim are kind "timing" (written to the timing scorecard); no other row
+    changes when the measured seconds do (two runs give the same scorecard proper)."""
+    from fairopt.report.scorecard import write_scorecard
+    from fairopt.report.scorecard import ScoreRow
+    trials = fake_trials(1.0)
+    card = scorecard(STANDIN, trials=trials)
+    timing = card["kind"] == "timing"
+    assert set(card.loc[timing, "item"]) == {f"Table 2 / {p['row']} / time (s per trial)" for p in PAPER["table2"].values()} | {
+        "Claim: closed-form DFL is faster per trial than finite differences"}
+    slower = trials.assign(seconds=trials["seconds"] * 7.0 + 1.0)
+    other = scorecard(STANDIN, trials=slower)
+    assert other.loc[~timing].equals(card.loc[~timing])
+    assert not other.loc[timing, "reproduced"].equals(card.loc[timing, "reproduced"])
+    assert not card.loc[~timing, "note"].str.contains("seconds").any()
+    # without timing tables the time rows are not run (no other row needs them)
+    untimed = scorecard(STANDIN, trials=trials, timed=False)
+    assert set(untimed.loc[untimed["kind"] == "timing", "verdict"]) == {"not run"}
+    assert untimed.loc[untimed["kind"] != "timing"].equals(card.loc[~timing])
+    # write_scorecard puts them in the timing files
+    rows = [ScoreRow(**r) for r in card.to_dict("records")]
+    write_scorecard(rows, tmp_path / "s.csv", tmp_path / "s.md", title="t", timing_csv=tmp_path / "timing.csv",
+                    timing_md=tmp_path / "timing.md")
+    assert set(pd.read_csv(tmp_path / "s.csv")["kind"]) == {"paper", "check"}
+    assert len(pd.read_csv(tmp_path / "timing.csv")) == timing.sum()
 
 
 def test_scorecard_a_claim_can_fail():
@@ -657,11 +746,15 @@ def test_scorecard_kinds_separate_paper_claims_from_internal_checks():
                           "parity_test_gap": [np.nan, 0.04], "parity_eps": [np.nan, 0.05]})
     card = scorecard(STANDIN, layer=layer)
     check = card["item"].str.startswith(("Sec. 3.3", "Fairness layer"))
+    timed = card["item"].str.contains("time (s per trial)", regex=False) | card["item"].str.contains("faster")
     assert check.sum() == 7
-    assert set(card.loc[check, "kind"]) == {"check"} and set(card.loc[~check, "kind"]) == {"paper"}
+    assert set(card.loc[check, "kind"]) == {"check"} and set(card.loc[timed, "kind"]) == {"timing"}
+    assert set(card.loc[~check & ~timed, "kind"]) == {"paper"}
     summary = verdict_summary(card)
-    assert "paper claims:" in summary and "internal checks:" in summary
-    assert sum(int(x) for x in re.findall(r"(\d+) ", summary.split("internal checks:")[1])) == 7
+    assert "paper claims:" in summary and "internal checks:" in summary and "speed claims:" in summary
+    checks, speed = summary.split("internal checks:")[1].split("speed claims:")
+    assert sum(int(x) for x in re.findall(r"(\d+) ", checks)) == 7
+    assert sum(int(x) for x in re.findall(r"(\d+) ", speed)) == timed.sum() == len(PAPER["table2"]) + 1
 
 
 def test_scorecard_layer_rows():
@@ -727,8 +820,7 @@ def test_no_table2_number_in_python_sources():
 
 # ----------------------------------------------------------------------------- the method catalogue's contract
 #: fields of every trial record (fairopt.studies.fdfl.job.run_trial)
-TRIAL_FIELDS = {"study", "method", "trial", "settings", "provenance", "data", "metrics", "seconds",
-                "seconds_per_epoch", "epochs_run", "history", "seconds_total"}
+TRIAL_FIELDS = {"study", "method", "trial", "settings", "provenance", "data", "metrics", "epochs_run", "history"}
 
 
 @pytest.mark.parametrize("name", sorted(SETTINGS.methods))
@@ -738,8 +830,9 @@ def test_every_configured_method_trains_and_returns_the_documented_fields(trial_
     sample, splits = trial_data
     settings = small_settings(training={"epochs": 2})
     data = load_trial(sample, splits, 0, risk_floor=settings.risk_floor)
-    res = run_trial(SETTINGS.methods[name], settings, data, provenance=STANDIN.to_dict())
+    res, timing = run_trial(SETTINGS.methods[name], settings, data, provenance=STANDIN.to_dict())
     assert TRIAL_FIELDS <= set(res), TRIAL_FIELDS - set(res)
+    assert set(TIMING_FIELDS) <= set(timing) and not set(TIMING_FIELDS) & set(res)
     assert res["method"]["name"] == name and res["epochs_run"] == 2
     for part in ("train", "test"):
         assert np.isfinite(res["metrics"][part]["regret"]) and res["metrics"][part]["mse"] > 0

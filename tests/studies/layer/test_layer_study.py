@@ -3,6 +3,8 @@ preparation, job runners, aggregation, the wage audit, scorecard rows and benchm
 from __future__ import annotations
 
 import copy
+import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -23,7 +25,8 @@ from fairopt.studies.layer.prepare import (PARTS, PREPARE, prepare_employee_audi
                                            prepare_synthetic, read_parts, write_parts)
 from fairopt.studies.common import setting_differences
 from fairopt.studies.layer.scorecard import layer_scorecard
-from fairopt.studies.layer.tables import employee_tables, sba_table, synthetic_runs, synthetic_tables
+from fairopt.studies.layer.tables import (employee_tables, sba_table, synthetic_runs, synthetic_tables,
+                                          synthetic_timing_summary, timing_runs)
 from fairopt.studies.layer.settings import (check_settings, job_section, load_settings, parse_setting_name,
                                             setting_name, synthetic_settings)
 from tests.conftest import REPO
@@ -63,7 +66,7 @@ def test_unknown_keys_and_values_name_the_key():
         load_settings({"scale": "huge"})
     with pytest.raises(ConfigError, match=r"layer\.synthetic\.eps: -1"):
         load_settings({"synthetic": {"eps": -1}})
-    with pytest.raises(ConfigError, match=r"layer\.sba\.training\.optimizer\.name: 'lbfgs'.*allowed"):
+    with pytest.raises(ConfigError, match=r"layer\.sba\.training\.optimizer\.name: .lbfgs. -- expected one of"):
         load_settings({"sba": {"training": {"optimizer": {"name": "lbfgs"}}}})
 
 
@@ -102,6 +105,31 @@ def test_job_section_leaves_out_the_selection_keys(paper):
 #: fields of every job record (fairopt.studies.layer.job)
 RECORD_FIELDS = {"experiment", "dataset", "method", "seed", "backend", "eps", "guarantee", "absent_group_batches",
                  "penalty", "training"}
+#: fields of every job timing (measured, so never in the record)
+TIMING_FIELDS = {"experiment", "dataset", "method", "seed", "epochs_run", "fit_seconds", "seconds_per_epoch",
+                 "job_seconds"}
+
+
+def _keys(obj, prefix=""):
+    """Every key of a nested record, dotted (lists of dicts included)."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield f"{prefix}{k}"
+            yield from _keys(v, f"{prefix}{k}.")
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _keys(v, prefix)
+
+
+def _assert_record_and_timing_apart(record, timing):
+    """No measured time in the record; the timing has the times and the job's keys."""
+    timed = [k for k in _keys(record) if re.search(r"second|time|_ms$|speed", k)]
+    assert not timed, f"record holds measured times: {timed}"
+    assert TIMING_FIELDS <= set(timing)
+    assert all(timing[k] == record[k] for k in ("experiment", "dataset", "method", "seed"))
+    assert timing["epochs_run"] == record["training"]["epochs_run"]
+    assert timing["job_seconds"] >= timing["fit_seconds"] > 0
+    assert timing["seconds_per_epoch"] == pytest.approx(timing["fit_seconds"] / timing["epochs_run"])
 
 
 @pytest.mark.parametrize("method", METHODS.names())
@@ -150,9 +178,12 @@ def _synthetic(index, setting, method, seed, sec):
 
 def test_run_synthetic_record_and_reproducibility():
     sec = _section()
-    a = _synthetic(31, (150, 16), "flayer", 3, sec)
-    b = _synthetic(31, (150, 16), "flayer", 3, sec)
-    assert a["test_mse"] == b["test_mse"] and a["test_gap"] == b["test_gap"]  # same config -> same numbers
+    a, ta = _synthetic(31, (150, 16), "flayer", 3, sec)
+    b, _ = _synthetic(31, (150, 16), "flayer", 3, sec)
+    # same config -> the same record, byte for byte once written (the times are in the timing only)
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    _assert_record_and_timing_apart(a, ta)
+    assert ta["setting"] == a["setting"] == "b150-i16"
     assert RECORD_FIELDS <= set(a)
     assert a["setting"] == "b150-i16" and a["n_test"] == 150 and a["design"]["lb"] == 0.0
     assert a["index"] == 31 and a["dataset"] == "syn31"
@@ -160,10 +191,11 @@ def test_run_synthetic_record_and_reproducibility():
     assert s is not None and s["weighted_gap"] <= s["bound"] + 1e-12
     assert a["guarantee"]["n_hard_batches"] == 0
     assert a["absent_group_batches"] == {"training": 0, "validation": 0, "test": 0}  # stratified batches
-    hard = _synthetic(31, (150, 150), "flayer", 3, sec)
+    hard, _ = _synthetic(31, (150, 150), "flayer", 3, sec)
     assert hard["primal_dual"] is None and hard["guarantee"]["max_hard_batch_gap"] <= 0.05 + 1e-9
-    pen = _synthetic(31, (150, 150), "penalty", 3, sec)
+    pen, tpen = _synthetic(31, (150, 150), "penalty", 3, sec)
     assert pen["penalty"]["lambda"] in (1.0, 100.0) and len(pen["penalty"]["selection"]) == 2
+    _assert_record_and_timing_apart(pen, tpen)  # the selection table holds counts and losses, no time
 
 
 def test_prepared_parts_round_trip_exactly(tmp_path):
@@ -183,7 +215,8 @@ def test_prepared_parts_round_trip_exactly(tmp_path):
 def test_run_job_dispatch():
     sec = {**_section(), "backend": "exact"}
     parts = prepare_synthetic(2, 0, sec)
-    rec = run_job("synthetic", parts, sec, method="strict_penalty", seed=0, setting=(150, 150))
+    rec, timing = run_job("synthetic", parts, sec, method="strict_penalty", seed=0, setting=(150, 150))
+    _assert_record_and_timing_apart(rec, timing)
     assert rec["backend"] == "exact" and rec["penalty"] == {"lambda": 1000.0} and "backend" in sec
     with pytest.raises(ConfigError, match="unknown fairness-layer experiment 'images'"):
         run_job("images", parts, sec, method="flayer", seed=0)
@@ -211,8 +244,9 @@ def test_run_sba_and_run_employee_end_to_end(tmp_path):
     sba = tmp_path / "sba.csv"
     _sba_frame(120, rng).to_csv(sba, index=False)
     sec = _section(split=[70, 20, 30], eps=0.01, b_tau=1, model={"hidden": [2], "layer_norm": False, "activation": "relu"})
-    rec = run_sba(prepare_sba_split(sba, 0, sec), "projection", 0, sec, backend="exact")
-    assert rec["n_train"] == 70 and rec["n_test"] == 30
+    rec, timing = run_sba(prepare_sba_split(sba, 0, sec), "projection", 0, sec, backend="exact")
+    _assert_record_and_timing_apart(rec, timing)
+    assert "setting" not in timing and rec["n_train"] == 70 and rec["n_test"] == 30
     assert set(rec["absent_group_batches"]) == {"training", "validation", "test"}
     assert 0.0 <= rec["test_auc"] <= 1.0 and 0.0 <= rec["raw_test_auc"] <= 1.0
     assert rec["test_gap"] <= 0.01 + 1e-9  # both attributes' mean-logit gaps after projection
@@ -232,7 +266,8 @@ def test_run_sba_and_run_employee_end_to_end(tmp_path):
     emp.to_csv(path, index=False)
     esec = _section(eps=1e-3, box=[0.0, 1.0], b_tau=1, violation_tol=1e-5, flag_percentile=90,
                     model={"hidden": [5], "layer_norm": True, "activation": "relu"})
-    rec = run_employee(prepare_employee_audit(path), "flayer", 0, esec, backend="exact")
+    rec, timing = run_employee(prepare_employee_audit(path), "flayer", 0, esec, backend="exact")
+    _assert_record_and_timing_apart(rec, timing)
     assert rec["deployed"]["n_constraints"] == 10 and rec["deployed"]["violated"] == 0
     assert rec["deployed"]["max_residual"] <= 1e-3 + 1e-9
 
@@ -268,7 +303,7 @@ def _runs() -> pd.DataFrame:
         rows.append({"setting": "b2-i2", "train_batch": 2, "inference_batch": 2, "dataset": d, "seed": 0,
                      "method": m, "eps": 0.05, "test_mse": mse, "test_gap": gap,
                      "max_hard_batch_gap": 0.05 if m == "flayer" else np.nan,
-                     "pd_weighted_gap": np.nan, "pd_bound": np.nan, "epochs_run": 3, "seconds_per_epoch": 0.1})
+                     "pd_weighted_gap": np.nan, "pd_bound": np.nan, "epochs_run": 3})
     return pd.DataFrame(rows)
 
 
@@ -303,6 +338,41 @@ def test_synthetic_tables_counts():
     with pytest.raises(DataError, match="lacks methods"):
         synthetic_tables(_runs().iloc[1:], slack=0.001, methods=["flayer", "projection", "penalty"],
                          settings=["b2-i2"])
+
+
+def test_timing_tables_apart_from_the_result_tables():
+    def timing(setting, seed, method, fit):
+        return {"experiment": "synthetic", "dataset": "syn00", "method": method, "seed": seed, "setting": setting,
+                "epochs_run": 4, "fit_seconds": fit, "seconds_per_epoch": fit / 4, "job_seconds": fit + 1.0,
+                "wall_seconds": fit + 3.0, "cpu_seconds": fit + 2.0, "cores": 2, "stage": "job"}
+    recs = [timing("b2-i2", 1, "flayer", 4.0), timing("b2-i2", 0, "flayer", 2.0), timing("b2-i2", 0, "penalty", 8.0),
+            timing("b4-i2", 0, "flayer", 1.0)]
+    runs = timing_runs(recs, "synthetic")
+    assert list(runs.columns[:4]) == ["setting", "dataset", "seed", "method"]  # the runs table's keys and order
+    assert list(zip(runs["setting"], runs["seed"], runs["method"])) == [("b2-i2", 0, "flayer"), ("b2-i2", 0, "penalty"),
+                                                                         ("b2-i2", 1, "flayer"), ("b4-i2", 0, "flayer")]
+    summary = synthetic_timing_summary(runs, methods=["flayer", "penalty"], settings=["b2-i2", "b4-i2"])
+    by = summary.set_index(["setting", "method"])
+    assert by.loc[("b2-i2", "flayer"), "mean_seconds_per_epoch"] == pytest.approx(0.75)  # (0.5 + 1.0) / 2
+    assert by.loc[("b2-i2", "flayer"), "n_runs"] == 2 and by.loc[("b2-i2", "penalty"), "mean_cpu_seconds"] == 10.0
+    assert ("b4-i2", "penalty") not in by.index
+    with pytest.raises(DataError, match="expected 'sba' timing records"):
+        timing_runs(recs, "sba")
+    with pytest.raises(DataError, match=r"lacks \['seed'\]"):
+        timing_runs([{k: v for k, v in recs[0].items() if k != "seed"}], "synthetic")
+    with pytest.raises(DataError, match="no employee timing records"):
+        timing_runs([], "employee")
+    # the result tables carry no measured time
+    result_summary, _ = synthetic_tables(_runs(), slack=0.001, methods=["flayer", "projection", "penalty"],
+                                         settings=["b2-i2"])
+    assert not [c for c in result_summary.columns if re.search(r"second|time", c)]
+    rows = benchmark_rows(pd.DataFrame({"batch_size": [2000], "repeats": 3, "exact_ms": [2.0],
+                                        "cvxpylayers_ms": [150.0], "cvxpylayers_build_ms": [300.0],
+                                        "speedup": [75.0], "max_abs_diff_output": [1e-12],
+                                        "max_abs_diff_grad": [1e-7], "solver": "SCS"}),
+                          target_batch_size=2000, target_speedup=50, synthetic_timing=summary)
+    epoch = {r.setting: r.value for r in rows if r.benchmark == "synthetic_training"}
+    assert epoch == {"b2-i2, flayer": 0.75, "b2-i2, penalty": 2.0, "b4-i2, flayer": 0.25}
 
 
 def test_sba_and_employee_tables():

@@ -73,7 +73,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fairopt.core.errors import SolverError
+from fairopt.core.errors import ConfigError, DataError, FairoptError, SolverError
 
 if TYPE_CHECKING:  # cvxpy, scipy and fairopt.core.solvers are imported where a solve needs them, so
     # that training jobs using only the closed form start fast (cvxpy costs ~1 s to import)
@@ -113,9 +113,9 @@ def _check_alpha(alpha: float) -> float:
     try:
         alpha = float(alpha)
     except (TypeError, ValueError):
-        raise ValueError(f"alpha must be a number >= 0 (or inf), got {alpha!r}") from None
+        raise ConfigError(f"alpha must be a number >= 0 (or inf), got {alpha!r}") from None
     if math.isnan(alpha) or alpha < 0:
-        raise ValueError(f"alpha must be >= 0 (or inf), got {alpha}")
+        raise ConfigError(f"alpha must be >= 0 (or inf), got {alpha}")
     return alpha
 
 
@@ -134,25 +134,27 @@ def exponent(alpha: float) -> float:
     return -1.0 if math.isinf(alpha) else 1.0 / alpha - 1.0
 
 
-def _vector(name: str, x: Any, n: int | None, *, positive: bool = True,
-            allow_zero: bool = False) -> np.ndarray:
+def _vector(name: str, x: Any, n: int | None, *, positive: bool = True, allow_zero: bool = False,
+            error: type[FairoptError] = DataError) -> np.ndarray:
+    """``x`` as a float64 vector of length ``n``, finite (and positive); ``error`` is raised otherwise
+    (:class:`DataError` for data such as risks and gains, :class:`ConfigError` for settings)."""
     arr = np.asarray(x, dtype=np.float64)
     if arr.ndim > 1:
-        raise ValueError(f"{name} must be a scalar or a 1-D array, got shape {arr.shape}")
+        raise error(f"{name} must be a scalar or a 1-D array, got shape {arr.shape}")
     if n is not None:
         if arr.ndim == 0:
             arr = np.full(n, float(arr))
         elif arr.shape[0] != n:
-            raise ValueError(f"{name} has length {arr.shape[0]}, expected {n} (the length of r)")
+            raise error(f"{name} has length {arr.shape[0]}, expected {n} (the length of r)")
     if not np.all(np.isfinite(arr)):
         bad = np.flatnonzero(~np.isfinite(np.atleast_1d(arr)))[:5].tolist()
-        raise ValueError(f"{name} must be finite; non-finite entries at {bad}")
+        raise error(f"{name} must be finite; non-finite entries at {bad}")
     if positive:
         bad_mask = np.atleast_1d(arr < 0 if allow_zero else arr <= 0)
         if bad_mask.any():
             bad = np.flatnonzero(bad_mask)[:5].tolist()
             what = ">= 0" if allow_zero else "> 0"
-            raise ValueError(f"{name} must be {what}; violated at indices {bad} "
+            raise error(f"{name} must be {what}; violated at indices {bad} "
                              f"(e.g. {np.atleast_1d(arr)[bad[0]]!r})")
     return arr
 
@@ -160,11 +162,11 @@ def _vector(name: str, x: Any, n: int | None, *, positive: bool = True,
 def _inputs(r: Any, g: Any, c: Any, Q: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     r = _vector("r", r, None)
     if r.ndim != 1 or r.size == 0:
-        raise ValueError(f"r must be a non-empty 1-D array, got shape {r.shape}")
+        raise DataError(f"r must be a non-empty 1-D array, got shape {r.shape}")
     n = r.shape[0]
     g = _vector("g", g, n)
-    c = _vector("c", c, n)
-    Q = float(_vector("Q", Q, None))
+    c = _vector("c", c, n, error=ConfigError)
+    Q = float(_vector("Q", Q, None, error=ConfigError))
     return r, g, c, Q
 
 
@@ -262,7 +264,8 @@ def closed_form(r: Any, g: Any, c: Any, Q: float, alpha: float) -> np.ndarray:
         ``d*`` (float64, shape ``(n,)``); the budget holds with equality.
 
     Raises:
-        ValueError: non-positive or non-finite ``r, g, c, Q``; ``alpha < 0``; bad shapes.
+        DataError: non-positive or non-finite ``r, g`` or bad shapes; ConfigError: the same of ``c, Q``,
+            or ``alpha < 0`` (both are ValueErrors).
     """
     alpha = _check_alpha(alpha)
     r, g, c, Q = _inputs(r, g, c, Q)

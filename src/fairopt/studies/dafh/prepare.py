@@ -109,16 +109,26 @@ def intersection_codes(data: FairData, attributes: Sequence[str] | None = None) 
     return np.array(labels, dtype=object)[codes] if len(codes) else np.array([], dtype=object)
 
 
+def _where(data: FairData, dataset: str, split: int) -> str:
+    """``<raw file(s)>: dafh <dataset> split <s>`` (the synthetic data has no file)."""
+    source = data.meta.get("source")
+    files = ", ".join(map(str, source)) if isinstance(source, (list, tuple)) else (str(source) if source else "")
+    return f"{files + ': ' if files else ''}dafh {dataset} split {split}"
+
+
 def _check_groups(dataset: str, split: int, train: FairData, test: FairData) -> None:
     primary = train.meta["primary"]
     j = list(train.group_names).index(primary)
-    for level in np.unique(np.concatenate([train.groups[:, j], test.groups[:, j]])):
+    where = _where(train, dataset, split)
+    codes = np.concatenate([train.groups[:, j], test.groups[:, j]])
+    for level in np.unique(codes):
         for part, d in (("training", train), ("test", test)):
             if not (d.groups[:, j] == level).any():
-                raise DataError(f"dafh {dataset} split {split}: group {primary}={level} has no rows in the {part} part")
+                raise DataError(f"{where}: group {primary}={level} has no rows in the {part} part "
+                                f"({int((codes == level).sum())} rows in all; each group needs rows in both parts)")
     unseen = sorted(set(intersection_codes(test)) - set(intersection_codes(train)))
     if unseen:
-        raise DataError(f"dafh {dataset} split {split}: intersection group {unseen[0]} has test rows but no training "
+        raise DataError(f"{where}: intersection group {unseen[0]} has test rows but no training "
                         "rows (LR-All and TreeLR cannot classify it)")
 
 
@@ -144,13 +154,16 @@ def split_parts(data: FairData, split: int, splits: Mapping[str, Any]) -> dict[s
 
 
 def write_parts(parts: Mapping[str, FairData], paths: Mapping[str, str | os.PathLike]) -> None:
-    """Save every part (``.npz``)."""
+    """Save every part (``.npz``); every part is checked first, so a bad part leaves no file."""
+    for name in PARTS:
+        parts[name].check(f"{paths[name]} (not written)")
     for name in PARTS:
         parts[name].save(paths[name])
 
 
 def read_parts(paths: Mapping[str, str | os.PathLike]) -> dict[str, FairData]:
-    """Read the parts written by :func:`write_parts` (``meta["sensitive"]`` keys back to integers)."""
+    """Read the parts written by :func:`write_parts` (``meta["sensitive"]`` keys back to integers); a missing,
+    malformed, empty or non-finite file raises a DataError naming it (:meth:`FairData.load`)."""
     parts = {}
     for name in PARTS:
         d = FairData.load(paths[name])

@@ -30,11 +30,12 @@ from fairopt.core.splits import split_indices
 from fairopt.data.communities import load_communities
 from fairopt.data.law_school import load_lawschool
 from fairopt.data.synthetic.fairreg import make_synthetic
+from fairopt.data.tabular import file_lines, numeric, read_table, require_columns
 from fairopt.methods.fairreg.objective import Instance, make_instance, threshold_grid
 from fairopt.studies.common import Registry
 
 __all__ = ["synthetic_instance", "write_instance", "read_instance", "LOADERS", "DATA_NOTES", "RealSplit",
-           "prepare_real", "read_prepared"]
+           "prepare_real", "write_prepared", "read_prepared"]
 
 
 def synthetic_instance(m: int, seed: int, *, n: int, l: int, generator: Mapping[str, Any]  # noqa: E741
@@ -70,14 +71,13 @@ def read_instance(csv_path: str | Path, json_path: str | Path) -> Instance:
     """Read an instance written by :func:`write_instance`.
 
     Raises:
-        DataError: Missing file, columns or thresholds, or a size that disagrees with the JSON.
+        DataError: Missing file, columns or thresholds, no rows, a missing or non-finite number, a group
+            other than 0/1, or a size that disagrees with the JSON.
     """
     meta = read_json(json_path)
-    if not Path(csv_path).is_file():
-        raise DataError(f"{csv_path}: file not found (expected a synthetic instance CSV)")
-    frame = pd.read_csv(csv_path)
+    frame = _read_numbers(csv_path, "synthetic instance", ("y", "a"), "columns x0..x{n-1}, y, a (write_instance)")
     cols = [c for c in frame.columns if c.startswith("x")]
-    if "y" not in frame or "a" not in frame or not cols:
+    if not cols:
         raise DataError(f"{csv_path}: expected columns x0..x{{n-1}}, y, a; got {list(frame.columns)}")
     if "thresholds" not in meta or len(frame) != meta.get("m") or len(cols) != meta.get("n"):
         raise DataError(f"{json_path}: thresholds missing or sizes (m, n) disagree with {csv_path}")
@@ -85,25 +85,64 @@ def read_instance(csv_path: str | Path, json_path: str | Path) -> Instance:
                          frame["a"].to_numpy(dtype=int), meta["thresholds"])
 
 
+def _read_numbers(path: str | Path, what: str, required: tuple[str, ...], expected: str, *,
+                  text: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A table written by this module, read back through :mod:`fairopt.data.tabular`: every column but
+    ``text`` a finite number in every row, ``a`` 0/1.
+
+    The jobs reading it run far from the stage that wrote it; a damaged file (cut, edited, NaN)
+    fails here, naming the file, and not as a NaN objective inside a solver.
+    """
+    source = str(path)
+    frame = read_table(path, what)
+    require_columns(frame, required, source, expected=expected)
+    for col in frame.columns:
+        if col not in text:
+            frame[col] = numeric(frame, col, source, allow_missing=False).astype(float)
+    bad = ~frame["a"].isin([0, 1]).to_numpy()
+    if bad.any():
+        raise DataError(f"{source}: column 'a' must be 0 or 1; bad values at file lines {file_lines(frame.index[bad])}")
+    return frame
+
+
 #: real dataset (raw-registry name) -> loader of its raw CSV
 LOADERS: Registry = Registry("fair-regression real dataset")
 LOADERS.register("communities_crime", raw="communities.csv")(load_communities)
 LOADERS.register("law_school", raw="lawschool.csv")(load_lawschool)
-#: what the prepared sizes mean next to the slides' (m, n) -- carried into the scorecard notes
-DATA_NOTES = {
-    "communities_crime": {
-        "rows": "all 1,994 communities of the benchmark's communities.csv",
-        "features": "122 attributes - 4 race shares + the White-majority indicator (benchmark preparation); "
-                    "plus an intercept column not counted",
-    },
-    "law_school": {
-        "rows": "rows of the benchmark's lawschool.csv without missing values; the slides report 20,649 "
-                "(151 fewer), a difference this file does not explain (documented, not reproduced)",
-        "features": "race indicator + 7 numeric + gender, bar1 (benchmark's binary encoding); the slides' "
-                    "12 is matched only by the one-hot encoding (config law_school.encoding: onehot); "
-                    "plus an intercept column not counted",
-    },
-}
+def _communities_notes(meta: Mapping[str, Any], rows_full: int, features: int) -> dict[str, str]:
+    dropped = len(meta["columns_with_missing"]) if meta["missing"] == "drop_columns" else 0
+    handling = {"zero": "filled with 0 (benchmark)", "mean": "filled with column means",
+                "drop_columns": "their columns dropped"}[meta["missing"]]
+    terms = [f"{meta['n_attributes']} attributes", f"- {len(meta['race_columns'])} race shares"]
+    if dropped:
+        terms.append(f"- {dropped} columns with missing values")
+    if meta["include_protected"]:
+        terms.append("+ the White-majority indicator")
+    return {
+        "rows": f"all {rows_full:,} rows of {Path(meta['source']).name} (the benchmark's preparation drops none; "
+                f"{meta['rows_with_missing']:,} rows have missing values in {len(meta['columns_with_missing'])} "
+                f"columns, {handling})",
+        "features": f"{' '.join(terms)} = {features} (benchmark preparation); plus an intercept column not counted",
+    }
+
+
+def _lawschool_notes(meta: Mapping[str, Any], rows_full: int, features: int) -> dict[str, str]:
+    coding = ("gender, bar1 as 0/1 (the benchmark's binary encoding; encoding: onehot gives each two columns)"
+              if meta["encoding"] == "binary" else "gender, bar1 one-hot, two columns each (encoding: onehot)")
+    race = "race indicator + " if meta["include_protected"] else ""
+    return {
+        "rows": f"{rows_full:,} of the {meta['n_rows_raw']:,} rows of {Path(meta['source']).name}: the "
+                f"{meta['n_rows_dropped_missing']:,} rows with a missing value are dropped; a row count other than "
+                "the slides' is not explained by this file (documented, not reproduced)",
+        "features": f"{race}{meta['n_numeric']} numeric + {coding} = {features}; plus an intercept column not counted",
+    }
+
+
+#: dataset -> ``notes(loader meta, rows, features)``: what the prepared sizes mean next to the slides'
+#: (m, n), carried into the scorecard notes. Every number in them is counted on the file by the loader
+#: (its ``meta``) or on the prepared table -- never copied from documentation, so a damaged raw file
+#: cannot hide behind a note that still states the full count.
+DATA_NOTES = {"communities_crime": _communities_notes, "law_school": _lawschool_notes}
 _META = ("y", "a", "part", "row")
 
 
@@ -124,12 +163,13 @@ def prepare_real(dataset: str, path: str | Path, *, options: Mapping[str, Any] |
     Returns:
         ``(table, info)``: the table with the feature columns, ``y``, ``a``, ``part`` and
         ``row``; ``info`` the sizes (``rows_full, rows_used, features, m_train, m_test``),
-        group shares, seeds and :data:`DATA_NOTES`.
+        group shares, seeds and the notes of :data:`DATA_NOTES` (``rows_note``, ``features_note``).
 
     Raises:
-        DataError: Unknown dataset, or a subsample larger than the data.
+        DataError: Unknown dataset, non-finite prepared values, a subsample larger than the data, or
+            a group (``a = 0`` or ``a = 1``) without rows in the training or the test part.
     """
-    data = LOADERS.get(dataset, key="fairreg.real.datasets")(path, **dict(options or {}))
+    data = LOADERS.get(dataset, key="fairreg.real.datasets")(path, **dict(options or {})).check(str(path))
     X, y, a, names = data.X, data.y, data.groups, list(data.feature_names)
     n_full = len(y)
     rows = np.arange(n_full)
@@ -141,6 +181,11 @@ def prepare_real(dataset: str, path: str | Path, *, options: Mapping[str, Any] |
             rows = np.sort(split_indices(len(y), [int(subsample)], subsample_seed, stratify=a)[0])
     X, y, a = X[rows], y[rows], a[rows]
     train, test = split_indices(len(y), [1.0 - test_size, test_size], split_seed, stratify=a)
+    for level in (0, 1):  # the fairness constraints compare both groups in both parts
+        for name, idx in (("training", train), ("test", test)):
+            if not (a[idx] == level).any():
+                raise DataError(f"{path}: group a={level} has no rows in the {name} part "
+                                f"({int((a == level).sum())} of {len(a)} rows used; need both groups in both parts)")
     part = np.empty(len(y), dtype=object)
     part[train], part[test] = "train", "test"
     if intercept:
@@ -157,9 +202,17 @@ def prepare_real(dataset: str, path: str | Path, *, options: Mapping[str, Any] |
             "features": len(names) - int(intercept), "intercept": bool(intercept),
             "feature_names": names, "m_train": int(len(train)), "m_test": int(len(test)),
             "test_size": test_size, "split_seed": split_seed,
-            "share_a1_train": float(a[train].mean()), "share_a1_test": float(a[test].mean()),
-            "rows_note": DATA_NOTES[dataset]["rows"], "features_note": DATA_NOTES[dataset]["features"]}
+            "share_a1_train": float(a[train].mean()), "share_a1_test": float(a[test].mean())}
+    notes = DATA_NOTES[dataset](data.meta, info["rows_full"], info["features"])
+    info.update(rows_note=notes["rows"], features_note=notes["features"])
     return frame, info
+
+
+def write_prepared(frame: pd.DataFrame, info: Mapping[str, Any], prepared_path: str | Path,
+                   info_path: str | Path) -> None:
+    """Write the table and its info of :func:`prepare_real` (each atomically; the info last)."""
+    write_csv(prepared_path, frame, float_format="%.17g")
+    write_json(info_path, info)
 
 
 @dataclass(frozen=True)
@@ -177,15 +230,16 @@ def read_prepared(path: str | Path, *, l: int, threshold_position: str) -> RealS
     """Read a table of :func:`prepare_real`; thresholds on the ``1/l`` grid of [0, 1].
 
     Raises:
-        DataError: Missing columns or no train/test rows.
+        DataError: Missing file or columns, no rows, a missing or non-finite number, a group other than
+            0/1, a part other than train/test, or no train/test rows (one line naming the file).
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: file not found (expected a prepared fair-regression table)")
-    frame = pd.read_csv(path)
-    missing = [c for c in _META if c not in frame]
-    if missing:
-        raise DataError(f"{path}: missing column(s) {missing}; expected the output of prepare_real")
+    frame = _read_numbers(path, "prepared fair-regression", _META, "the output of prepare_real", text=("part",))
+    part = frame["part"].astype("string").str.strip()
+    bad = ~part.isin(["train", "test"]).fillna(False).to_numpy(dtype=bool)
+    if bad.any():
+        raise DataError(f"{path}: column 'part' must be 'train' or 'test'; bad values at file lines "
+                        f"{file_lines(frame.index[bad])}")
     names = [c for c in frame.columns if c not in _META]
     X = frame[names].to_numpy(dtype=float)
     y, a = frame["y"].to_numpy(dtype=float), frame["a"].to_numpy(dtype=int)

@@ -1,15 +1,18 @@
 """The FDFL benchmark table: seconds per trial vs the paper's Time column, Table 2 wall time,
 closed form vs conic solver (rows of :mod:`fairopt.report.benchmark_table`).
 
-Measurements come from the workflow itself, never from timed unit tests:
+Measurements come from the workflow itself, never from timed unit tests, and only from timing files
+(results of two runs are byte-identical, their times are not: :mod:`fairopt.report.identity`):
 
-* ``seconds`` of each trial JSON -- training wall time of all epochs, the paper's Time column;
+* ``seconds`` of each trial's timing JSON (``results/fdfl/timing/trials/<method>/trial-<t>.json``,
+  gathered per Table 2 row in ``results/fdfl/tables/table2_trials_timing.csv``) -- training wall
+  time of all epochs, the paper's Time column;
 * Snakemake's ``benchmark:`` file of each training job -- the whole job (Python start, imports,
   data loading, training, evaluation, writing);
-* the jobs' own start/end stamps -- the wall time of the whole Table 2 (first job start to last
-  job end);
-* ``decision_timing.csv`` of the rule ``benchmark_fdfl_decision`` -- closed form vs the conic
-  solver at the configured sizes.
+* the jobs' own start/end stamps (same timing files) -- the wall time of the whole Table 2 (first
+  job start to last job end);
+* ``results/fdfl/benchmarks/decision_timing.csv`` of the rule ``fdfl_job_timing`` -- closed form vs
+  the conic solver at the configured sizes.
 """
 from __future__ import annotations
 
@@ -74,7 +77,8 @@ def benchmark_rows(*, paper: Mapping[str, Any], trials: pd.DataFrame, jobs: pd.D
 
     Args:
         paper: Parsed ``workflow/paper/fdfl.yaml`` (Time column of Table 2).
-        trials: Per-trial frame of Table 2 (``seconds``, ``job_started_unix``, ``job_finished_unix``).
+        trials: Per-trial timings of Table 2 (:func:`fairopt.studies.fdfl.tables.timing_frame`: ``method``,
+            ``label``, ``trained_as``, ``seconds``, ``job_started_unix``, ``job_finished_unix``).
         jobs: :func:`job_seconds` of the Table 2 training jobs.
         decision: ``decision_timing.csv`` (closed form vs solver by size).
         methods: ``fdfl.methods`` config (``paper_row`` of each method).

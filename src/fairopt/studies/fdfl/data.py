@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from fairopt.data.obermeyer_schema import feature_columns
 from fairopt.core.errors import DataError
+from fairopt.data.obermeyer_schema import feature_columns
+from fairopt.data.tabular import require_finite
 
 __all__ = ["Split", "TrialData", "load_trial"]
 
@@ -55,15 +56,27 @@ def load_trial(sample: pd.DataFrame, splits: pd.DataFrame, trial: int, *, risk_f
         source: Name of the sample (its file) used in error messages.
 
     Raises:
-        DataError: Unknown trial, or split rows missing from the sample.
+        DataError: Unknown trial, a sample without rows, a missing column, a missing or non-finite value
+            (race, risk, gain, features) or a race other than 0/1, or split rows missing from the sample.
     """
+    for col in ("trial", "part", "order", "row_id"):
+        if col not in splits.columns:
+            raise DataError(f"splits table of {source}: lacks column {col!r} (expected trial, part, order, row_id)")
     rows = splits[splits["trial"] == trial]
     if rows.empty:
         raise DataError(f"{source}: splits table has no trial {trial} (trials: {sorted(splits['trial'].unique())})")
+    if sample.empty:
+        raise DataError(f"{source}: the experiment sample has no rows")
     features = feature_columns(list(sample.columns))
     for col in ("race", "risk_score_t", "g"):
         if col not in sample.columns:
             raise DataError(f"{source}: lacks column {col!r} (expected race, risk_score_t, g and the 149 features)")
+    # a damaged sample would give NaN losses and regrets deep inside training: reject it here
+    require_finite(sample, ["race", "risk_score_t", "g", *features], source)
+    bad_race = ~sample["race"].isin([0, 1]).to_numpy()
+    if bad_race.any():
+        raise DataError(f"{source}: column 'race' must be 0 (white) or 1 (black); bad values for row_id "
+                        f"{sample.index[bad_race][:5].tolist()}")
     risk = sample["risk_score_t"].to_numpy(dtype=float)
     if (risk <= 0).any():
         risk = risk + risk_floor

@@ -18,6 +18,13 @@ decision layer, the losses and all metrics run in float64.
 Evaluation (:func:`fairopt.studies.fdfl.evaluate.evaluate_split`) on the train part (the paper's basis for
 MSE and F) and the test part (the paper's basis for regret; all test patients are one allocation
 with the same ``Q``), in eval mode (no dropout).
+
+**Record and timing.** A trial returns two dicts: the record (everything a seeded CPU training
+determines: metrics, history, settings) and its timing (training wall seconds -- the paper's Time
+column --, seconds per epoch, training + evaluation seconds, each epoch's seconds). The workflow
+writes them to two files (``results/fdfl/trials/...`` and ``results/fdfl/timing/trials/...``), so the
+records of two runs of one configuration are byte-identical (:mod:`fairopt.report.identity`) and
+every measured time lives in a timing file.
 """
 from __future__ import annotations
 
@@ -36,7 +43,10 @@ from fairopt.studies.fdfl.settings import TrialSettings
 from fairopt.core.metrics import mean_gap, mse
 from fairopt.core.training import fit
 
-__all__ = ["run_trial", "trial_loss"]
+__all__ = ["run_trial", "trial_loss", "TIMING_FIELDS"]
+
+#: the timing of one trial (:func:`run_trial`), kept out of its record
+TIMING_FIELDS = ("seconds", "seconds_per_epoch", "seconds_total", "per_epoch")
 
 
 def trial_loss(method: Method, settings: TrialSettings, predictor: RiskPredictor, n_train: int):
@@ -92,8 +102,8 @@ def _batches(train: Split, settings: TrialSettings, seed: int):
 
 
 def run_trial(method: Method, settings: TrialSettings, data: TrialData, *,
-              provenance: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Train ``method`` on trial ``data`` and evaluate it.
+              provenance: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Train ``method`` on trial ``data`` and evaluate it -> ``(record, timing)`` (module docstring).
 
     Args:
         method: The method (config entry).
@@ -102,13 +112,16 @@ def run_trial(method: Method, settings: TrialSettings, data: TrialData, *,
         provenance: The data provenance record (copied into the result).
 
     Returns:
-        A JSON-able dict: ``study, method, trial, settings, provenance, data``; ``metrics`` with
-        ``train`` and ``test`` (:func:`~fairopt.studies.fdfl.evaluate.evaluate_split`); ``seconds`` (training
-        wall time, all epochs -- the paper's Time column), ``seconds_per_epoch``, ``seconds_total``
-        (training + evaluation), ``epochs_run``; ``history`` (per epoch: training loss, batch mse /
-        regret / fairness, learning rate, seconds and, when ``settings.history_eval``, the test
-        ``test_regret``, ``test_mse``, ``test_fairness``); for layer methods ``parity`` (the
-        gap of the projected train and test batches and the tolerance).
+        ``record``, a JSON-able dict: ``study, method, trial, settings, provenance, data``; ``metrics``
+        with ``train`` and ``test`` (:func:`~fairopt.studies.fdfl.evaluate.evaluate_split`);
+        ``epochs_run``; ``history`` (per epoch: training loss, batch mse / regret / fairness, learning
+        rate and, when ``settings.history_eval``, the test ``test_regret``, ``test_mse``,
+        ``test_fairness``); for layer methods ``parity`` (the gap of the projected train and test
+        batches and the tolerance). No measured time.
+
+        ``timing`` (:data:`TIMING_FIELDS`, with ``method`` and ``trial``): ``seconds`` (training wall
+        time, all epochs -- the paper's Time column), ``seconds_per_epoch``, ``seconds_total``
+        (training + evaluation) and ``per_epoch`` (``{"epoch", "seconds"}`` of every epoch of the history).
     """
     start = time.perf_counter()
     train, test = _float32(data.train), _float32(data.test)
@@ -136,6 +149,8 @@ def run_trial(method: Method, settings: TrialSettings, data: TrialData, *,
         metrics[name] = evaluate_split(part.r.numpy(), r_hat.numpy(), part.g.numpy(), part.race.numpy(),
                                        Q=settings.Q, cost=settings.cost, alpha=method.alpha,
                                        eval_alphas=settings.eval_alphas)
+    # the training loop's history carries each epoch's seconds: they go to the timing
+    history = [{k: v for k, v in epoch.items() if k != "seconds"} for epoch in result.history]
     out: dict[str, Any] = {
         "study": "fdfl",
         "method": method.to_dict(),
@@ -145,14 +160,14 @@ def run_trial(method: Method, settings: TrialSettings, data: TrialData, *,
         "data": {"n_train": len(train), "n_test": len(test), "n_features": int(train.x.shape[1]),
                  "black_train": int(train.race.sum()), "black_test": int(test.race.sum())},
         "metrics": metrics,
-        "seconds": result.seconds,
-        "seconds_per_epoch": result.seconds_per_epoch,
         "epochs_run": result.epochs_run,
-        "history": result.history,
+        "history": history,
     }
     if predictor.layer is not None:
         out["parity"] = {"eps": method.layer_eps,
                          **{f"{name}_gap": float(mean_gap(r_hat, part.race)) for (name, part), r_hat in
                             zip((("train", train), ("test", test)), predictions.values())}}
-    out["seconds_total"] = time.perf_counter() - start
-    return out
+    timing = {"method": method.name, "trial": data.trial, "seconds": result.seconds,
+              "seconds_per_epoch": result.seconds_per_epoch, "seconds_total": time.perf_counter() - start,
+              "per_epoch": [{"epoch": epoch["epoch"], "seconds": epoch["seconds"]} for epoch in result.history]}
+    return out, timing

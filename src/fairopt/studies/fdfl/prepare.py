@@ -35,10 +35,13 @@ features
     ``r_i g_i``: utility per unit of resource, ``u_i(d_i) = r_i g_i d_i`` with ``r_i = risk_score_t``
     (paper section 5.1).
 
-:func:`derived_summary` tabulates every derived column by race.
+:func:`derived_summary` tabulates every derived column by race. :func:`read_modelling_table` reads the
+table back for the later stages and rejects a damaged one (no rows, a missing column, a NaN or inf,
+a race other than 0/1), naming the file.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,8 +50,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
-from fairopt.data.obermeyer_schema import feature_columns, risk_percentile
 from fairopt.core.errors import ConfigError, DataError
+from fairopt.data.obermeyer_schema import feature_columns, risk_percentile
+from fairopt.data.tabular import file_lines, numeric, read_table, require_columns, require_finite
 
 __all__ = [
     "GainConfig",
@@ -56,6 +60,8 @@ __all__ = [
     "nearest_enrolled_cost",
     "propensity_scores",
     "build_modelling_table",
+    "read_modelling_table",
+    "check_modelling_table",
     "derived_summary",
 ]
 
@@ -148,6 +154,53 @@ def build_modelling_table(patients: pd.DataFrame, cfg: GainConfig) -> pd.DataFra
     }, index=patients.index)
     out = pd.concat([race, patients[features], patients[list(CARRIED_COLUMNS)], derived], axis=1)
     return out
+
+
+def check_modelling_table(table: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Check a modelling table (as read back, or a sample of it) before a later stage uses it.
+
+    Every column the trials use -- ``race``, the 149 features, the carried outcomes and the derived
+    columns -- must be present and a finite number in every row, ``race`` 0/1, and the table must have
+    rows. A table cut short or edited by hand would otherwise give NaN regrets or an empty trial.
+
+    Args:
+        table: The table (index: the patient file's row number ``row_id``).
+        source: Its file, for messages.
+
+    Returns:
+        ``table``, unchanged.
+
+    Raises:
+        DataError: One line naming ``source``, the column and the file lines.
+    """
+    if table.empty:
+        raise DataError(f"{source}: the modelling table has no rows")
+    try:
+        features = feature_columns(list(table.columns))
+    except DataError as exc:
+        raise DataError(f"{source}: {exc} (expected the columns of build_modelling_table)") from exc
+    needed = ["race", *features, *CARRIED_COLUMNS, *DERIVED_COLUMNS]
+    require_columns(table, needed, source, expected="the columns of build_modelling_table")
+    require_finite(table, needed, source)
+    bad = ~table["race"].isin([0, 1]).to_numpy()
+    if bad.any():
+        raise DataError(f"{source}: column 'race' must be 0 (white) or 1 (black); bad values at file lines "
+                        f"{file_lines(np.flatnonzero(bad))}")
+    return table
+
+
+def read_modelling_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read the modelling table written by the rule ``fdfl_prepare_table`` (index ``row_id``) and check
+    it (:func:`check_modelling_table`).
+
+    Raises:
+        DataError: Missing, unreadable or damaged file (one line naming it).
+    """
+    table = read_table(path, "FDFL modelling")
+    require_columns(table, ["row_id"], str(path), expected="the output of fdfl_prepare_table (row_id first)")
+    row_id = numeric(table, "row_id", str(path), allow_missing=False)
+    table = table.drop(columns="row_id").set_axis(pd.Index(row_id.astype("int64"), name="row_id"))
+    return check_modelling_table(table, str(path))
 
 
 def derived_summary(table: pd.DataFrame, data_source: str) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 r"""The FDFL scorecard: every Table 2 cell and every qualitative claim, paper vs reproduction.
 
-Inputs are the aggregated tables of the run and the paper's numbers (``workflow/paper/fdfl.yaml``,
+Inputs are the aggregated tables of the run, their timing tables (the Time column and the per-trial
+seconds live in timing files of their own) and the paper's numbers (``workflow/paper/fdfl.yaml``,
 the only place they live). Rows are built with :mod:`fairopt.report.scorecard`.
 
 Verdict policy (documented in the README and in every row's note):
@@ -14,7 +15,10 @@ Verdict policy (documented in the README and in every row's note):
   two DBB rows are never comparable: the authors' "DBB" was a broken float32 finite difference
   run with lambda = 0, fairopt runs the paper's eqs. (7)-(8) and a correct finite difference.
 * **Time cells** are never comparable (other machine, other implementation); the ratio to the
-  paper's time is in the note and in the benchmark table.
+  paper's time is in the note and in the benchmark table. They and the speed claim ("closed-form
+  DFL is faster per trial than finite differences") are judged on this run's measured seconds, so
+  they are ``kind="timing"`` rows, written to the timing scorecard (results of two runs are
+  byte-identical, their times are not); no other row reads a measured time.
 * **Qualitative claims** are judged on whatever data were used (the claim is about the ordering of
   methods, which a calibrated stand-in can test); the test and the numbers behind the verdict are
   in the row, and the note states the data source.
@@ -32,14 +36,14 @@ Verdict policy (documented in the README and in every row's note):
   comparable``.
 * **Kinds.** Rows that check fairopt's own reconstructions -- the section 3.3 example (the paper
   gives no data: fairopt regenerates it) and the fairness-layer parity rows (true by construction)
-  -- are ``kind="check"``; the headline counts report them apart from the paper's claims
-  (:func:`fairopt.report.scorecard.verdict_summary`).
+  -- are ``kind="check"``; the time cells and the speed claim are ``kind="timing"`` (above); the
+  headline counts report each kind apart (:func:`fairopt.report.scorecard.verdict_summary`).
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -74,6 +78,10 @@ class ScorecardInputs:
         layer: Per-trial frame of the fairness-layer table, or ``None``.
         settings: ``fdfl.scorecard`` config (``std_multiple``, ``far_below_ratio``,
             ``dbb_distance_tol``, ``decision_tol``, ``tie_rel_tol``, ``noise_se_multiple``).
+        timing: Table 2's Time column (:func:`fairopt.studies.fdfl.tables.table2_timing`), or ``None``
+            (the time cells and the speed claim are then ``not run``).
+        trials_timing: Per-trial seconds of Table 2 (:func:`fairopt.studies.fdfl.tables.timing_frame`:
+            ``method, trial, seconds``), or ``None`` (the speed claim's standard error is then unpaired).
     """
 
     paper: Mapping[str, Any]
@@ -85,6 +93,8 @@ class ScorecardInputs:
     dbb: Mapping[str, Any]
     layer: pd.DataFrame | None
     settings: Mapping[str, Any]
+    timing: pd.DataFrame | None = None
+    trials_timing: pd.DataFrame | None = None
 
 
 def _fmt(mean: float, std: float | None = None, digits: int = 3) -> str:
@@ -182,6 +192,29 @@ def _join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
 
 
+def _with_times(inputs: ScorecardInputs) -> ScorecardInputs:
+    """``inputs`` with the Time column joined to the table (``time_mean``, ``time_std``) and the
+    per-trial ``seconds`` to the trials frame, read from the timing tables (only the ``timing`` rows
+    read them)."""
+    table, trials = inputs.table, inputs.trials
+    if inputs.timing is not None:
+        table = table.drop(columns=["time_mean", "time_std"], errors="ignore").merge(
+            inputs.timing[["method", "time_mean", "time_std"]], on="method", how="left")
+    if inputs.trials_timing is not None:
+        trials = trials.drop(columns=["seconds"], errors="ignore").merge(
+            inputs.trials_timing[["method", "trial", "seconds"]], on=["method", "trial"], how="left")
+    return replace(inputs, table=table, trials=trials)
+
+
+def _has_time(row: pd.Series) -> bool:
+    return "time_mean" in row and pd.notna(row["time_mean"])
+
+
+def _kind(metric: str) -> str:
+    """Rows judged on measured times are ``timing`` rows (module docstring)."""
+    return "timing" if metric == "time" else "paper"
+
+
 def _table2_rows(inputs: ScorecardInputs) -> list[ScoreRow]:
     rows: list[ScoreRow] = []
     k = float(inputs.settings["std_multiple"])
@@ -192,8 +225,10 @@ def _table2_rows(inputs: ScorecardInputs) -> list[ScoreRow]:
         name = paper["row"]
         if key not in repro:
             for metric in (*METRICS, "time"):
-                rows.append(not_run(STUDY, f"Table 2 / {name} / {metric}", _paper_cell(paper, metric),
-                                    f"no method with paper_row: {key} in the Table 2 of this run", label))
+                item = f"Table 2 / {name} / {'time (s per trial)' if metric == 'time' else metric}"
+                rows.append(not_run(STUDY, item, _paper_cell(paper, metric),
+                                    f"no method with paper_row: {key} in the Table 2 of this run", label,
+                                    kind=_kind(metric)))
             continue
         row = repro[key]
         dbb_row = key in DBB_ROWS
@@ -212,12 +247,18 @@ def _table2_rows(inputs: ScorecardInputs) -> list[ScoreRow]:
                 paper_text=_fmt(p_mean, p_std, 4), reproduced_text=_fmt(row[f"{col}_mean"], row[f"{col}_std"], 4),
                 note=f"method {row['method']} ({row['label']}), {int(row['trials'])} trials; tolerance = {k:g} paper "
                      f"std; {why}", data_source=label))
+        item = f"Table 2 / {name} / time (s per trial)"
+        if not _has_time(row):
+            rows.append(not_run(STUDY, item, _paper_cell(paper, "time"), f"no timing of method {row['method']} "
+                                "(results/fdfl/tables/table2_timing.csv)", label, kind="timing"))
+            continue
         ratio = float(row["time_mean"]) / paper["time"]
         rows.append(compare_number(
-            STUDY, f"Table 2 / {name} / time (s per trial)", paper["time"], float(row["time_mean"]),
+            STUDY, item, paper["time"], float(row["time_mean"]),
             comparable=False, reproduced_text=_fmt(row["time_mean"], row["time_std"]),
             note=f"training seconds per trial ({row['method']}), {ratio:.3g} x the paper's; other machine and "
-                 f"implementation, see results/benchmarks/fdfl.csv; {_data_note(inputs)}", data_source=label))
+                 f"implementation, see results/benchmarks/fdfl.csv; {_data_note(inputs)}", data_source=label,
+            kind="timing"))
     return rows
 
 
@@ -283,8 +324,14 @@ def _claim_rows(inputs: ScorecardInputs) -> list[ScoreRow]:
         return _lambda(inputs, repro[key]["method"])
 
     def less(a: str, b: str, metric: str, item: str, claim: str, same_lambda: bool) -> None:
+        kind = _kind(metric)
         if not have(a, b):
-            rows.append(not_run(STUDY, item, claim, f"methods for paper rows {a}, {b} not in this run", label))
+            rows.append(not_run(STUDY, item, claim, f"methods for paper rows {a}, {b} not in this run", label,
+                                kind=kind))
+            return
+        if metric == "time" and not (_has_time(repro[a]) and _has_time(repro[b])):
+            rows.append(not_run(STUDY, item, claim, "no timing of these methods "
+                                "(results/fdfl/tables/table2_timing.csv)", label, kind=kind))
             return
         la, lb = lam(a), lam(b)
         if same_lambda:
@@ -311,7 +358,7 @@ def _claim_rows(inputs: ScorecardInputs) -> list[ScoreRow]:
                   f"{float(inputs.settings['tie_rel_tol']):g} x max |mean| (tie) or <= "
                   f"{float(inputs.settings['noise_se_multiple']):g} SE, or with fewer than the paper's trials"),
             comparable=not mismatch, conclusive=not (few or undecided),
-            note=_join(mismatch, few, undecided, why), data_source=label))
+            note=_join(mismatch, few, undecided, why), data_source=label, kind=kind))
 
     # DFL regret far below two-stage, in every trial
     for dfl, two in (("dfl", "two_stage"), ("dfl_fair", "two_stage_fair")):
@@ -456,7 +503,9 @@ def _settings_rows(inputs: ScorecardInputs) -> list[ScoreRow]:
 
 
 def build_scorecard(inputs: ScorecardInputs) -> list[ScoreRow]:
-    """All FDFL scorecard rows: Table 2 cells, Table 2 claims, DBB, section 3.3, fairness layer, settings."""
+    """All FDFL scorecard rows: Table 2 cells, Table 2 claims, DBB, section 3.3, fairness layer, settings
+    (the time cells and the speed claim as ``timing`` rows)."""
+    inputs = _with_times(inputs)
     return (_table2_rows(inputs) + _claim_rows(inputs) + _dbb_rows(inputs) + _illustrative_rows(inputs)
             + _layer_rows(inputs) + _settings_rows(inputs))
 

@@ -15,9 +15,11 @@ saying what it compares:
   per unconstrained epoch, for fairopt's exact layer and for the authors' package;
 
 plus the agreement of fairopt's two back ends, how far the authors' package leaves its own
-mean-residual constraint, and the synthetic experiment's seconds per epoch. When the authors'
-package is not installed its rows carry no value and the note ``not measured: fairness-training
-not installed`` -- never an estimate.
+mean-residual constraint (the result file of rule ``layer_job_authors_check``), and the synthetic
+experiment's seconds per epoch (from the jobs' timing records, aggregated in
+``results/layer/tables/synthetic_summary_timing.csv``: measured times are read from timing files
+only, never from a result table). When the authors' package is not installed its rows carry no
+value and the note ``not measured: fairness-training not installed`` -- never an estimate.
 """
 from __future__ import annotations
 
@@ -146,7 +148,7 @@ def _authors_check_rows(check: pd.DataFrame) -> list[BenchmarkRow]:
 
 def benchmark_rows(timing: pd.DataFrame, *, target_batch_size: int, target_speedup: float,
                    epochs: pd.DataFrame | None = None, authors_check: pd.DataFrame | None = None,
-                   synthetic_summary: pd.DataFrame | None = None, note: str = "") -> list[BenchmarkRow]:
+                   synthetic_timing: pd.DataFrame | None = None, note: str = "") -> list[BenchmarkRow]:
     """Benchmark-table rows of the timing job's tables (module docstring).
 
     Args:
@@ -156,8 +158,8 @@ def benchmark_rows(timing: pd.DataFrame, *, target_batch_size: int, target_speed
             cvxpylayers back end, wall time).
         epochs: Optional :func:`~fairopt.methods.flayer.benchmark.benchmark_epochs` output.
         authors_check: Optional :func:`~fairopt.methods.flayer.benchmark.authors_constraint_check` output.
-        synthetic_summary: Optional :func:`fairopt.studies.layer.tables.synthetic_tables` summary;
-            adds mean seconds per training epoch per (setting, method).
+        synthetic_timing: Optional :func:`fairopt.studies.layer.tables.synthetic_timing_summary`
+            output (a timing file); adds mean seconds per training epoch per (setting, method).
         note: Appended to the exact and cvxpylayers timing rows' notes (e.g. the configuration).
 
     Raises:
@@ -171,8 +173,8 @@ def benchmark_rows(timing: pd.DataFrame, *, target_batch_size: int, target_speed
         rows += _epoch_rows(epochs)
     if authors_check is not None:
         rows += _authors_check_rows(authors_check)
-    if synthetic_summary is not None:
-        for r in synthetic_summary.itertuples(index=False):
+    if synthetic_timing is not None:
+        for r in synthetic_timing.itertuples(index=False):
             if pd.notna(r.mean_seconds_per_epoch):
                 rows.append(bench_row(STUDY, "synthetic_training", f"{r.setting}, {r.method}",
                                       "seconds_per_epoch", r.mean_seconds_per_epoch, "s",

@@ -1,10 +1,11 @@
-"""One job of the fairness-layer experiments: (dataset, setting, method, seed) -> result record.
+"""One job of the fairness-layer experiments: (dataset, setting, method, seed) -> record and timing.
 
 Reference note ``shared/reference/fairness_layer.md``, experiments 1-3. Each runner of
 :data:`EXPERIMENTS` takes the prepared parts of one dataset (:mod:`fairopt.studies.layer.prepare`),
 trains one method of :data:`fairopt.studies.layer.methods.METHODS` (hence
-:func:`fairopt.core.training.fit`) and evaluates the deployed predictions; it returns a JSON-ready
-dict (the workflow writes one file per job, so a killed run resumes at job level). Every random
+:func:`fairopt.core.training.fit`) and evaluates the deployed predictions; it returns two JSON-ready
+dicts, the *record* and the *timing* (the workflow writes one file of each per job, so a killed run
+resumes at job level). Every random
 draw is seeded from the ``seed`` argument: data generation and split (synthetic, in the prepare
 stage), the batches and the network's initial weights (re-seeded before every network is built,
 so all methods and every lambda of the Penalty grid start from the same weights).
@@ -12,13 +13,24 @@ so all methods and every lambda of the Penalty grid start from the same weights)
 Job granularity of the Penalty baseline: its validation-selected lambda needs one fit per
 lambda of the grid; all fits run inside the one (dataset, setting, ``penalty``, seed) job and
 the selection table is part of its record (the fits are cheap compared with the job start-up,
-and the rule's ``runtime`` resource scales with the grid size).
+and the rule's ``runtime`` resource scales with the grid size). The record keeps every lambda's fit in
+counts (epochs run, validation loss and gap); the timing times only the selected fit.
 
 Every record has ``absent_group_batches``: the number of training batches (over every epoch
 run), validation batches (one pass) and test batches in which a constrained group was absent, so
 that the batch's constraint was dropped (a stratified batch normally has every group); a job with
 any such batch also issues one :class:`~fairopt.methods.flayer.constraints.AbsentGroupWarning`
 with the counts.
+
+**Records and timings.** The record holds what the job computed: it is a function of the config
+alone (every draw seeded, every loop bounded by a count: the epoch cap and early stopping on the
+validation loss, the Penalty grid, the exact layer's iteration limit -- nothing stops on a clock),
+so two runs write byte-identical records. Measured times go to the timing dict only
+(:func:`_timing_record`: ``fit_seconds`` of the deployed fit -- Penalty: of the selected lambda's
+fit --, ``seconds_per_epoch`` = ``fit_seconds / epochs_run``, ``job_seconds`` from the runner's start
+to the end of the evaluation), which the workflow writes to ``results/layer/timing/job/...``, a
+timing file (:mod:`fairopt.report.identity`). The timing carries the job's keys (experiment,
+dataset, method, seed and the synthetic setting) so that it can be aggregated on its own.
 
 Sections of the study config (``fairopt/studies/layer/schema.yaml``) are passed as plain
 dicts: ``training`` (epochs, early stopping, optimizer, scheduler), ``model`` (hidden widths,
@@ -47,10 +59,10 @@ from fairopt.studies.layer.evaluation import wage_audit
 from fairopt.studies.layer.methods import METHODS
 from fairopt.studies.layer.settings import setting_name
 
-__all__ = ["EXPERIMENTS", "train_config", "model_factory", "train", "run_synthetic", "run_sba", "run_employee",
-           "run_job"]
+__all__ = ["EXPERIMENTS", "TIMING_KEYS", "train_config", "model_factory", "train", "run_synthetic", "run_sba",
+           "run_employee", "run_job"]
 
-#: experiment -> ``runner(parts, method, seed, section, *, backend, setting, log) -> record``
+#: experiment -> ``runner(parts, method, seed, section, *, backend, setting, log) -> (record, timing)``
 EXPERIMENTS: Registry = Registry("fairness-layer experiment")
 
 
@@ -90,11 +102,25 @@ def train(method: str, section: Mapping[str, Any], train_part: FairData, val_par
     return fit(model_factory(train_part.X.shape[1], section["model"], seed), train_part, val_part, cfg)
 
 
-def _training_record(trained: TrainedModel, seconds: float) -> dict[str, Any]:
+def _training_record(trained: TrainedModel) -> dict[str, Any]:
+    """What the training did, in counts (deterministic: no measured time, module docstring)."""
     res = trained.result
     return {"epochs_run": res.epochs_run, "best_epoch": res.best_epoch, "stopped_early": res.stopped_early,
-            "fit_seconds": res.seconds, "seconds_per_epoch": res.seconds_per_epoch, "job_seconds": seconds,
             "n_params": int(sum(p.numel() for p in trained.model.parameters()))}
+
+
+#: the keys of a job that its timing repeats (with ``setting`` for the synthetic experiment)
+TIMING_KEYS = ("experiment", "dataset", "method", "seed")
+
+
+def _timing_record(record: Mapping[str, Any], trained: TrainedModel, job_seconds: float) -> dict[str, Any]:
+    """The job's measured times (module docstring), with its keys from ``record``."""
+    res = trained.result
+    keys = {k: record[k] for k in TIMING_KEYS}
+    if "setting" in record:
+        keys["setting"] = record["setting"]
+    return {**keys, "epochs_run": res.epochs_run, "fit_seconds": res.seconds,
+            "seconds_per_epoch": res.seconds_per_epoch, "job_seconds": job_seconds}
 
 
 def _penalty_record(trained: TrainedModel) -> dict[str, Any] | None:
@@ -105,18 +131,20 @@ def _penalty_record(trained: TrainedModel) -> dict[str, Any] | None:
 
 
 def _record(experiment: str, dataset: str, method: str, seed: int, backend: str, eps: float, trained: TrainedModel,
-            out: Mapping[str, Any], start: float, **fields: Any) -> dict[str, Any]:
-    """The fields every job record has, then the experiment's own ``fields``, then the guarantee
-    check, the absent-group counts, the Penalty selection and the timings."""
+            out: Mapping[str, Any], start: float, **fields: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(record, timing)``: the record has the fields every job record has, then the experiment's
+    own ``fields``, then the guarantee check, the absent-group counts, the Penalty selection and the
+    training counts; the timing has the job's measured times (:func:`_timing_record`)."""
     absent = _absent_record(trained, out)
     if any(absent.values()):
         warnings.warn(AbsentGroupWarning(
             f"{experiment} {dataset} {method} seed {seed}: batches with a constrained group absent (constraint "
             f"dropped): training {absent['training']}, validation {absent['validation']}, test {absent['test']}"),
             stacklevel=2)
-    return {"experiment": experiment, "dataset": dataset, "method": method, "seed": int(seed), "backend": backend,
-            "eps": float(eps), **fields, "guarantee": _guarantee_record(out), "absent_group_batches": absent,
-            "penalty": _penalty_record(trained), "training": _training_record(trained, time.perf_counter() - start)}
+    record = {"experiment": experiment, "dataset": dataset, "method": method, "seed": int(seed), "backend": backend,
+              "eps": float(eps), **fields, "guarantee": _guarantee_record(out), "absent_group_batches": absent,
+              "penalty": _penalty_record(trained), "training": _training_record(trained)}
+    return record, _timing_record(record, trained, time.perf_counter() - start)
 
 
 def _absent_record(trained: TrainedModel, out: Mapping[str, Any]) -> dict[str, int]:
@@ -137,7 +165,7 @@ def _guarantee_record(out: Mapping[str, Any]) -> dict[str, Any]:
 @EXPERIMENTS.register("synthetic")
 def run_synthetic(parts: Mapping[str, FairData], method: str, seed: int, section: Mapping[str, Any], *,
                   backend: str, setting: tuple[int, int] | None = None,
-                  log: Callable[[str], None] | None = None) -> dict[str, Any]:
+                  log: Callable[[str], None] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """One (synthetic dataset, batch setting, method, seed) job (reference note, experiment 1).
 
     Data: the prepared parts (:func:`fairopt.studies.layer.prepare.prepare_synthetic`: the 2^5
@@ -151,10 +179,11 @@ def run_synthetic(parts: Mapping[str, FairData], method: str, seed: int, section
     (Projection: of the unprojected ones).
 
     Returns:
-        The record: test MSE and pooled gap of the deployed predictions (``test_mse``,
-        ``test_gap``), of the raw network outputs (``raw_test_mse``, ``raw_test_gap``), the
-        per-batch guarantee check, the primal-dual summary (pooled gap, weighted-average gap,
-        ``lambda_max``, bound) where the head used it, the Penalty selection, timings.
+        ``(record, timing)``. The record: test MSE and pooled gap of the deployed predictions
+        (``test_mse``, ``test_gap``), of the raw network outputs (``raw_test_mse``,
+        ``raw_test_gap``), the per-batch guarantee check, the primal-dual summary (pooled gap,
+        weighted-average gap, ``lambda_max``, bound) where the head used it, the Penalty
+        selection, the training counts; the timing: module docstring.
     """
     say = log or (lambda msg: None)
     if setting is None:
@@ -176,7 +205,7 @@ def run_synthetic(parts: Mapping[str, FairData], method: str, seed: int, section
     raw = torch.as_tensor(out["raw"][rows])
     y_test = torch.as_tensor(test.y[rows], dtype=torch.float64)
     g_test = test.groups[rows]
-    record = _record(
+    record, timing = _record(
         "synthetic", f"syn{index:02d}", method, seed, backend, section["eps"], trained, out, start,
         index=int(index),
         design={k: data.meta[k] for k in ("group_share", "strength", "correlation", "group_bias",
@@ -188,13 +217,14 @@ def run_synthetic(parts: Mapping[str, FairData], method: str, seed: int, section
         raw_test_gap=abs(metrics.attribute_gaps(raw, g_test)[0]),
         primal_dual=out.get("summary"))
     say(f"test MSE {record['test_mse']:.4f}, pooled gap {record['test_gap']:.4f}, "
-        f"{record['training']['epochs_run']} epochs, {record['training']['job_seconds']:.1f} s")
-    return record
+        f"{record['training']['epochs_run']} epochs, {timing['job_seconds']:.1f} s")
+    return record, timing
 
 
 @EXPERIMENTS.register("sba")
 def run_sba(parts: Mapping[str, FairData], method: str, seed: int, section: Mapping[str, Any], *, backend: str,
-            setting: tuple[int, int] | None = None, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+            setting: tuple[int, int] | None = None, log: Callable[[str], None] | None = None
+            ) -> tuple[dict[str, Any], dict[str, Any]]:
     """One (method, split seed) job of the SBA loans experiment (reference note, experiment 2).
 
     Split ``split`` (train/val/test counts, stratified by the default label, ``random_state =
@@ -203,8 +233,9 @@ def run_sba(parts: Mapping[str, FairData], method: str, seed: int, section: Mapp
     (new business, urban) with ``eps``; validation and test are each projected as one batch.
 
     Returns:
-        The record: test AUC/AP/BCE of the deployed logits and of the raw ones (Projection's
-        "before projection"), the mean-logit gap per attribute, selection and timings.
+        ``(record, timing)``. The record: test AUC/AP/BCE of the deployed logits and of the raw
+        ones (Projection's "before projection"), the mean-logit gap per attribute, the selection
+        and the training counts; the timing: module docstring.
     """
     say = log or (lambda msg: None)
     start = time.perf_counter()
@@ -221,7 +252,7 @@ def run_sba(parts: Mapping[str, FairData], method: str, seed: int, section: Mapp
     out = predict(trained, test, cfg, batch_gaps=True)  # one batch: every test row
     deployed = metrics.classification_metrics(out["pred"], test.y)
     raw = metrics.classification_metrics(out["raw"], test.y)
-    record = _record(
+    record, timing = _record(
         "sba", "sba_loans", method, seed, backend, section["eps"], trained, out, start,
         n_train=len(train_part), n_val=len(val), n_test=len(test), n_features=int(data.X.shape[1]),
         pos_weight=pos_weight,
@@ -230,13 +261,14 @@ def run_sba(parts: Mapping[str, FairData], method: str, seed: int, section: Mapp
         test_attribute_gaps=dict(zip(data.group_names, metrics.attribute_gaps(out["pred"], test.groups))),
         raw_test_attribute_gaps=dict(zip(data.group_names, metrics.attribute_gaps(out["raw"], test.groups))))
     say(f"test AUC {record['test_auc']:.4f} (raw {record['raw_test_auc']:.4f}), AP {record['test_ap']:.4f}, "
-        f"gap {record['test_gap']:.4f}")
-    return record
+        f"gap {record['test_gap']:.4f}, {timing['job_seconds']:.1f} s")
+    return record, timing
 
 
 @EXPERIMENTS.register("employee")
 def run_employee(parts: Mapping[str, FairData], method: str, seed: int, section: Mapping[str, Any], *, backend: str,
-                 setting: tuple[int, int] | None = None, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+                 setting: tuple[int, int] | None = None, log: Callable[[str], None] | None = None
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """One method of the employee wage audit (reference note, experiment 3).
 
     Target: ``EmpHourlyRate`` min-max scaled to [0, 1]; five protected attributes, both sides of
@@ -246,9 +278,9 @@ def run_employee(parts: Mapping[str, FairData], method: str, seed: int, section:
     selected on the training data).
 
     Returns:
-        The record: :func:`~fairopt.studies.layer.evaluation.wage_audit` of the deployed predictions and
-        of the raw network outputs (for Projection: the unconstrained network), selection and
-        timings.
+        ``(record, timing)``. The record: :func:`~fairopt.studies.layer.evaluation.wage_audit` of the
+        deployed predictions and of the raw network outputs (for Projection: the unconstrained
+        network), the selection and the training counts; the timing: module docstring.
     """
     say = log or (lambda msg: None)
     start = time.perf_counter()
@@ -262,16 +294,19 @@ def run_employee(parts: Mapping[str, FairData], method: str, seed: int, section:
     audit = {k: wage_audit(out[k], data.y, data.groups, data.group_names, eps=float(section["eps"]),
                            tol=float(section["violation_tol"]), flag_percentile=float(section["flag_percentile"]))
              for k in ("pred", "raw")}
-    record = _record("employee", "employee_performance", method, seed, backend, section["eps"], trained, out, start,
-                     n_rows=len(data), n_features=int(data.X.shape[1]), deployed=audit["pred"], raw=audit["raw"])
+    record, timing = _record("employee", "employee_performance", method, seed, backend, section["eps"], trained, out,
+                             start, n_rows=len(data), n_features=int(data.X.shape[1]), deployed=audit["pred"],
+                             raw=audit["raw"])
     say(f"MSE {audit['pred']['mse']:.5f}, violated {audit['pred']['violated']}/{audit['pred']['n_constraints']}, "
-        f"max residual {audit['pred']['max_residual']:.2e}")
-    return record
+        f"max residual {audit['pred']['max_residual']:.2e}, {timing['job_seconds']:.1f} s")
+    return record, timing
 
 
 def run_job(experiment: str, parts: Mapping[str, FairData], section: Mapping[str, Any], *, method: str, seed: int,
-            setting: tuple[int, int] | None = None, log: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """One workflow job: the runner of ``experiment`` in :data:`EXPERIMENTS`.
+            setting: tuple[int, int] | None = None, log: Callable[[str], None] | None = None
+            ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One workflow job: the runner of ``experiment`` in :data:`EXPERIMENTS` -> ``(record, timing)``
+    (module docstring: the record is deterministic, the timing holds the measured times).
 
     Args:
         experiment: ``synthetic``, ``sba`` or ``employee``.

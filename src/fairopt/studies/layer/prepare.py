@@ -74,11 +74,14 @@ PREPARE.register("employee")(prepare_employee_audit)
 
 
 def write_parts(parts: Mapping[str, FairData], paths: Mapping[str, str | os.PathLike]) -> None:
-    """Save each part to its path (``.npz``)."""
+    """Save each part to its path (``.npz``); every part is checked first, so a bad part leaves no file."""
+    for name in PARTS:
+        parts[name].check(f"{paths[name]} (not written)")
     for name in PARTS:
         parts[name].save(paths[name])
 
 
 def read_parts(paths: Mapping[str, str | os.PathLike]) -> dict[str, FairData]:
-    """Read the parts written by :func:`write_parts` (a missing or malformed file raises DataError)."""
+    """Read the parts written by :func:`write_parts` (a missing, malformed, empty or non-finite file raises
+    a DataError naming it: :meth:`FairData.load`)."""
     return {name: FairData.load(paths[name]) for name in PARTS}

@@ -15,7 +15,16 @@ One row concerns the authors' own implementation (:func:`authors_package_rows`):
 ``fairness-training`` 0.1.0 solves the layer at SCS's default tolerance, and the benchmark job
 measures how far its outputs leave its own hard constraint (mean-residual parity, batch 2,000);
 that bears on the paper's numbers, which come from code that solves the same way. Without the
-package installed the row is ``not run`` (never an estimate).
+package installed the row is ``not run`` (never an estimate). That check measures violations, not
+time: it is the result file ``results/layer/checks/authors_check.csv`` (rule
+``layer_job_authors_check``), compared across runs like every other input of this scorecard.
+
+No row is judged on a measured time: the paper's numbers in ``workflow/paper/layer.yaml`` carry no
+time, and the study's speed comparisons (the 50x target against fairopt's cvxpylayers back end, the
+authors' package per batch and per epoch) are benchmark-table rows (:mod:`fairopt.studies.layer.benchmarks`,
+read from timing files). So every row here is of kind ``paper`` or ``check``, no note quotes a measured
+time, and the study's timing scorecard (``results/scorecard/timing/layer.csv``) is empty; a time claim
+added to the paper file would be a ``kind="timing"`` row.
 """
 from __future__ import annotations
 

@@ -18,6 +18,13 @@ its constraint was dropped) and every summary their totals per method (NaN when 
 the count).
 
 Standard deviations are sample standard deviations (``ddof = 1``) over seeds.
+
+**Timings apart.** The tables above hold no measured time, so two runs of one configuration write
+them byte for byte alike. The jobs' timing records (:func:`fairopt.studies.layer.job.run_job`, one
+JSON per job under ``results/layer/timing/job/``) are aggregated on their own
+(:func:`timing_runs`: one row per job, keys first; :func:`synthetic_timing_summary`: mean seconds
+per epoch per (setting, method)) into ``*_timing.csv`` tables beside the result tables -- timing
+files by name (:mod:`fairopt.report.identity`), read by the benchmark table and the timing figure.
 """
 from __future__ import annotations
 
@@ -34,7 +41,8 @@ from fairopt.data.tabular import require_columns
 from fairopt.studies.layer.methods import label
 
 __all__ = ["load_records", "synthetic_runs", "synthetic_tables", "sba_runs", "sba_table",
-           "employee_tables"]
+           "employee_tables", "TIMING_RUN_KEYS", "timing_runs", "synthetic_timing_summary"]
+
 
 def load_records(paths: Iterable[str | Path], experiment: str) -> list[dict[str, Any]]:
     """Read job records, checking they belong to ``experiment``.
@@ -56,15 +64,14 @@ ABSENT_COLUMNS = {"training": "absent_train_batches", "validation": "absent_val_
 
 
 def _job_fields(r: Mapping[str, Any]) -> dict[str, Any]:
-    """Fields every job record has: guarantee check, absent-group counts, Penalty selection, timings."""
+    """Fields every job record has: guarantee check, absent-group counts, Penalty selection, training counts."""
     pen = r.get("penalty") or {}
     tr = r.get("training") or {}
     absent = r.get("absent_group_batches") or {}
     return {"max_hard_batch_gap": (r.get("guarantee") or {}).get("max_hard_batch_gap"),
             **{col: absent.get(key) for key, col in ABSENT_COLUMNS.items()},
             "penalty_lambda": pen.get("lambda"), "penalty_feasible_on_validation": pen.get("feasible_on_validation"),
-            "epochs_run": tr.get("epochs_run"), "seconds_per_epoch": tr.get("seconds_per_epoch"),
-            "job_seconds": tr.get("job_seconds"), "n_params": tr.get("n_params")}
+            "epochs_run": tr.get("epochs_run"), "n_params": tr.get("n_params")}
 
 
 def synthetic_runs(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -149,7 +156,6 @@ def synthetic_tables(runs: pd.DataFrame, *, slack: float, methods: Sequence[str]
                 "pd_max_weighted_gap": float(pd_rows["pd_weighted_gap"].max()) if len(pd_rows) else float("nan"),
                 "pd_bound_violations": int((pd_rows["pd_weighted_gap"] > pd_rows["pd_bound"] + 1e-12).sum()) if len(pd_rows) else 0,
                 "mean_epochs": float(m["epochs_run"].mean()) if "epochs_run" in m else float("nan"),
-                "mean_seconds_per_epoch": float(m["seconds_per_epoch"].mean()) if "seconds_per_epoch" in m else float("nan"),
                 **_absent_totals(m),
             })
     return pd.DataFrame(summary_rows), instances
@@ -261,3 +267,54 @@ def employee_tables(records: Iterable[Mapping[str, Any]], methods: Sequence[str]
     if not summary:
         raise DataError("no employee job records to aggregate")
     return pd.DataFrame(summary), pd.DataFrame(groups)
+
+
+# ------------------------------------------------------------------ timings (timing files only)
+
+#: the job keys of each experiment's timing records, in the order of its runs table
+TIMING_RUN_KEYS = {"synthetic": ("setting", "dataset", "seed", "method"), "sba": ("method", "seed"),
+                   "employee": ("method", "seed")}
+
+
+def timing_runs(timings: Iterable[Mapping[str, Any]], experiment: str) -> pd.DataFrame:
+    """One row per job timing record of ``experiment``: its keys (:data:`TIMING_RUN_KEYS`) first, then
+    the measured times (``fit_seconds``, ``seconds_per_epoch``, ``job_seconds``, the rule's
+    ``wall_seconds`` / ``cpu_seconds``) and the machine state, sorted like the runs table.
+
+    Raises:
+        DataError: No record, a record of another experiment or one lacking a key (names the key).
+    """
+    keys = list(TIMING_RUN_KEYS[experiment])
+    rows = []
+    for t in timings:
+        if t.get("experiment") != experiment:
+            raise DataError(f"expected '{experiment}' timing records, found {t.get('experiment')!r}")
+        missing = [k for k in keys if k not in t]
+        if missing:
+            raise DataError(f"{experiment} timing record lacks {missing}: {dict(t)}")
+        rows.append(dict(t))
+    if not rows:
+        raise DataError(f"no {experiment} timing records to aggregate")
+    frame = pd.DataFrame(rows)
+    frame = frame[keys + [c for c in frame.columns if c not in keys]]
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def synthetic_timing_summary(timing: pd.DataFrame, *, methods: Sequence[str], settings: Sequence[str]) -> pd.DataFrame:
+    """Mean measured times per (setting, method) of :func:`timing_runs` ``(..., "synthetic")``:
+    ``n_runs``, ``mean_seconds_per_epoch`` (Penalty: of the selected fit), ``mean_fit_seconds``,
+    ``mean_job_seconds`` and, where the rule recorded them, ``mean_wall_seconds`` /
+    ``mean_cpu_seconds`` of the whole job."""
+    require_columns(timing, ["setting", "method", "seconds_per_epoch", "fit_seconds", "job_seconds"],
+                    "synthetic timing runs")
+    rows = []
+    for setting in settings:
+        for method in methods:
+            m = timing[(timing["setting"] == setting) & (timing["method"] == method)]
+            if m.empty:
+                continue
+            row = {"setting": setting, "method": method, "label": label(method), "n_runs": len(m)}
+            for col in ("seconds_per_epoch", "fit_seconds", "job_seconds", "wall_seconds", "cpu_seconds"):
+                row[f"mean_{col}"] = float(m[col].mean()) if col in m else float("nan")
+            rows.append(row)
+    return pd.DataFrame(rows)
