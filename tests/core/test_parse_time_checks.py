@@ -129,3 +129,13 @@ def test_the_top_level_config_is_checked_in_one_line(config, expected):
     with pytest.raises(ConfigError, match=expected) as info:
         check_top_level(config, schemas)
     assert "\n" not in str(info.value)
+
+
+def test_scip_stopped_at_a_limit_without_any_solution_is_a_solver_error(monkeypatch):
+    """cvxpy's SCIP interface raises KeyError('value') there; solve() turns it into a SolverError."""
+    def stopped(self, **kwargs):
+        raise KeyError("value")
+
+    monkeypatch.setattr(cp.Problem, "solve", stopped)
+    with pytest.raises(SolverError, match=r"^SCIP stopped at a limit without a feasible solution \(status nodelimit"):
+        solvers.solve(_knapsack(), "SCIP", node_limit=1)

@@ -1,7 +1,9 @@
 # Fair and accurate regression (Deza, Gomez & Atamturk): the synthetic study (one job per instance,
 # lambda and method) and the real-data trade-offs against Agarwal et al. Stages: fairreg_prepare ->
 # fairreg_job -> fairreg_aggregate -> fairreg_scorecard -> fairreg_benchmarks -> figures. Settings:
-# fairopt.studies.fairreg.settings (schema and presets in src/fairopt/studies/fairreg/).
+# fairopt.studies.fairreg.settings (schema and presets in src/fairopt/studies/fairreg/). Every job writes
+# its result row and, apart, its measured times (results/fairreg/timing/...): results of two runs of one
+# configuration are byte-identical, timing files are not (fairopt.report.identity).
 from fairopt.studies.fairreg.methods import REAL as FAIRREG_REAL_METHODS
 from fairopt.studies.fairreg.methods import SYNTHETIC as FAIRREG_SYNTHETIC_METHODS
 from fairopt.studies.fairreg.prepare import LOADERS as FAIRREG_LOADERS
@@ -69,7 +71,8 @@ rule fairreg_job_synthetic:
     input:
         unpack(fairreg_synthetic_inputs),
     output:
-        "results/fairreg/synthetic/runs/m{m}/seed{seed}/lam{lam}/{method}.json",
+        record="results/fairreg/synthetic/runs/m{m}/seed{seed}/lam{lam}/{method}.json",
+        timing="results/fairreg/timing/synthetic/m{m}/seed{seed}/lam{lam}/{method}.json",
     log:
         "logs/fairreg_job_synthetic/m{m}/seed{seed}/lam{lam}/{method}.log",
     benchmark:
@@ -95,10 +98,12 @@ rule fairreg_job_synthetic:
 rule fairreg_job_real:
     input:
         prepared=rules.fairreg_prepare_real.output.prepared,
-        start=lambda w: [rules.fairreg_job_real.output[0].format(dataset=w.dataset, method=needs, setting=w.setting)
+        start=lambda w: [rules.fairreg_job_real.output.record.format(dataset=w.dataset, method=needs,
+                                                                     setting=w.setting)
                          for needs in filter(None, [FAIRREG_REAL_METHODS.info(w.method).get("needs")])],
     output:
-        "results/fairreg/real/{dataset}/runs/{method}_{setting}.json",
+        record="results/fairreg/real/{dataset}/runs/{method}_{setting}.json",
+        timing="results/fairreg/timing/real/{dataset}/{method}_{setting}.json",
     log:
         "logs/fairreg_job_real/{dataset}/{method}_{setting}.log",
     benchmark:
@@ -122,16 +127,21 @@ rule fairreg_job_real:
         "../scripts/fairreg_job_real.py"
 
 
-FAIRREG_SYNTHETIC_RUNS = expand(rules.fairreg_job_synthetic.output[0], m=FAIRREG_SYN["m"], seed=FAIRREG_SEEDS,
-                                lam=FAIRREG_LAMBDAS, method=FAIRREG_SYN["methods"])
-FAIRREG_REAL_RUNS = [rules.fairreg_job_real.output[0].format(dataset=d, method=m, setting=s)
+FAIRREG_SYNTHETIC_JOBS = dict(m=FAIRREG_SYN["m"], seed=FAIRREG_SEEDS, lam=FAIRREG_LAMBDAS,
+                              method=FAIRREG_SYN["methods"])
+FAIRREG_SYNTHETIC_RUNS = expand(rules.fairreg_job_synthetic.output.record, **FAIRREG_SYNTHETIC_JOBS)
+FAIRREG_SYNTHETIC_TIMINGS = expand(rules.fairreg_job_synthetic.output.timing, **FAIRREG_SYNTHETIC_JOBS)
+FAIRREG_REAL_JOBS = [dict(dataset=d, method=m, setting=s)
                      for d in FAIRREG_REAL["datasets"] for m, s in fairreg_real_settings(FAIRREG)]
+FAIRREG_REAL_RUNS = [rules.fairreg_job_real.output.record.format(**j) for j in FAIRREG_REAL_JOBS]
+FAIRREG_REAL_TIMINGS = [rules.fairreg_job_real.output.timing.format(**j) for j in FAIRREG_REAL_JOBS]
 FAIRREG_REAL_INFO = expand(rules.fairreg_prepare_real.output.info, dataset=FAIRREG_REAL["datasets"])
 
 
 rule fairreg_aggregate_synthetic:
     input:
-        FAIRREG_SYNTHETIC_RUNS,
+        runs=FAIRREG_SYNTHETIC_RUNS,
+        timings=FAIRREG_SYNTHETIC_TIMINGS,
     output:
         runs="results/fairreg/synthetic/runs.csv",
         summary="results/fairreg/synthetic/summary.csv",
@@ -139,6 +149,9 @@ rule fairreg_aggregate_synthetic:
         formulations_md="results/fairreg/synthetic/table_formulations.md",
         gaps_csv="results/fairreg/synthetic/table_gaps.csv",
         gaps_md="results/fairreg/synthetic/table_gaps.md",
+        runs_timing="results/fairreg/synthetic/runs_timing.csv",
+        formulations_timing_csv="results/fairreg/synthetic/table_formulations_timing.csv",
+        formulations_timing_md="results/fairreg/synthetic/table_formulations_timing.md",
     log:
         "logs/fairreg_aggregate_synthetic.log",
     conda:
@@ -150,12 +163,14 @@ rule fairreg_aggregate_synthetic:
 rule fairreg_aggregate_real:
     input:
         runs=FAIRREG_REAL_RUNS,
+        timings=FAIRREG_REAL_TIMINGS,
         info=FAIRREG_REAL_INFO,
     output:
         runs="results/fairreg/real/runs.csv",
         tradeoff_csv="results/fairreg/real/tradeoff.csv",
         tradeoff_md="results/fairreg/real/tradeoff.md",
         reduction="results/fairreg/real/reduction.csv",
+        runs_timing="results/fairreg/real/runs_timing.csv",
         times_csv="results/fairreg/real/training_times.csv",
         times_md="results/fairreg/real/training_times.md",
     log:
@@ -166,13 +181,15 @@ rule fairreg_aggregate_real:
         "../scripts/fairreg_aggregate_real.py"
 
 
+# what the scorecard and the benchmark table read (fairopt.studies.fairreg.tables.TABLES): results, then timings
 FAIRREG_TABLES = {
-    "runs": rules.fairreg_aggregate_synthetic.output.runs,
     "summary": rules.fairreg_aggregate_synthetic.output.summary,
     "formulations": rules.fairreg_aggregate_synthetic.output.formulations_csv,
     "gaps": rules.fairreg_aggregate_synthetic.output.gaps_csv,
     "tradeoff": rules.fairreg_aggregate_real.output.tradeoff_csv,
     "reduction": rules.fairreg_aggregate_real.output.reduction,
+    "runs_timing": rules.fairreg_aggregate_synthetic.output.runs_timing,
+    "formulations_timing": rules.fairreg_aggregate_synthetic.output.formulations_timing_csv,
     "times": rules.fairreg_aggregate_real.output.times_csv,
 }
 
@@ -189,7 +206,10 @@ rule fairreg_scorecard:
             category="Scorecard",
         ),
         md="results/scorecard/fairreg.md",
+        timing_csv="results/scorecard/timing/fairreg.csv",
+        timing_md="results/scorecard/timing/fairreg.md",
         comparison="results/fairreg/comparison.md",
+        comparison_timing="results/fairreg/comparison_timing.md",
     log:
         "logs/fairreg_scorecard.log",
     params:
@@ -228,6 +248,7 @@ register_study(
     "fairreg",
     targets=[
         rules.fairreg_aggregate_synthetic.output.formulations_md,
+        rules.fairreg_aggregate_synthetic.output.formulations_timing_md,
         rules.fairreg_aggregate_synthetic.output.gaps_md,
         rules.fairreg_aggregate_real.output.tradeoff_md,
         rules.fairreg_aggregate_real.output.times_md,
@@ -236,8 +257,11 @@ register_study(
         register_notebook("fairreg", "synthetic", formulations=FAIRREG_TABLES["formulations"],
                           gaps=FAIRREG_TABLES["gaps"], summary=FAIRREG_TABLES["summary"]),
         register_notebook("fairreg", "tradeoff", tradeoff=FAIRREG_TABLES["tradeoff"],
-                          times=FAIRREG_TABLES["times"], reduction=FAIRREG_TABLES["reduction"]),
+                          reduction=FAIRREG_TABLES["reduction"]),
+        # measured times only: a timing figure (its name), results/fairreg/figures/timing.html
+        register_notebook("fairreg", "timing", formulations_timing=FAIRREG_TABLES["formulations_timing"],
+                          times=FAIRREG_TABLES["times"]),
     ],
-    scorecard=rules.fairreg_scorecard.output.csv,
+    scorecard=rules.fairreg_scorecard.output,
     benchmarks=rules.fairreg_benchmarks.output.csv,
 )

@@ -1,4 +1,5 @@
-"""Rule fairreg_benchmarks: the study's benchmark table (measured times next to the slides')."""
+"""Rule fairreg_benchmarks: the study's benchmark table (measured times, read from the timing tables,
+next to the slides')."""
 from fairopt.core.runlog import logged
 from fairopt.report.benchmark_table import write_benchmark_table
 from fairopt.studies.fairreg.benchmarks import benchmark_rows
@@ -9,6 +10,7 @@ smk = snakemake  # noqa: F821 (injected by Snakemake)
 with logged(smk.log[0]) as log:
     paper, tables = read_tables(smk.input)
     frame = write_benchmark_table(
-        benchmark_rows(paper, smk.params.settings, tables["formulations"], tables["relax_seconds"], tables["real"]),
+        benchmark_rows(paper, smk.params.settings, tables["formulations"], tables["relax_seconds"], tables["real"],
+                       formulations_timing=tables["formulations_timing"]),
         smk.output.csv, smk.output.md, title="Fair regression benchmarks")
     log.info("%d benchmark rows", len(frame))

@@ -1,6 +1,4 @@
-"""Rule fairreg_job_real: one method at one fairness setting on one real dataset (a JSON row)."""
-import dataclasses
-
+"""Rule fairreg_job_real: one method at one fairness setting on one real dataset (a JSON row and its timing)."""
 import numpy as np
 
 from fairopt.core.io import read_json, write_json
@@ -16,14 +14,12 @@ with logged(smk.log[0]) as log:
     method, setting = smk.wildcards.method, smk.wildcards.setting
     lam, eps = parse_real_setting(method, setting)
     split = read_prepared(smk.input.prepared, l=smk.params.l, threshold_position=smk.params.threshold_position)
-    opts, start = SolveOptions(**smk.params.options), None
-    if smk.input.start:
-        result = read_json(smk.input.start[0])
-        start = np.asarray(result["w"], dtype=float)
-        opts = dataclasses.replace(opts, start_seconds=result["seconds"])
-    row = run_real(split, method, opts, lam=lam, eps=eps, start=start)
+    start = np.asarray(read_json(smk.input.start[0])["w"], dtype=float) if smk.input.start else None
+    row, timing = run_real(split, method, SolveOptions(**smk.params.options), lam=lam, eps=eps, start=start)
     row["dataset"] = smk.wildcards.dataset
-    write_json(smk.output[0], row)
-    log.info("%s %s_%s: test RMSE +%.2f%%, exact test unfairness %.3f, %.2f s", smk.wildcards.dataset,
+    write_json(smk.output.record, row)
+    write_json(smk.output.timing, {"dataset": smk.wildcards.dataset, **timing})
+    stopped = f", stopped by the {row['stopped_by'].replace('_', ' ')}" if row.get("stopped_by") else ""
+    log.info("%s %s_%s: test RMSE +%.2f%%, exact test unfairness %.3f%s, %.2f s", smk.wildcards.dataset,
              method, setting, 100 * row.get("test_rel_rmse_increase", float("nan")),
-             row.get("test_exact_unfairness", float("nan")), row["seconds"])
+             row.get("test_exact_unfairness", float("nan")), stopped, timing["seconds"])

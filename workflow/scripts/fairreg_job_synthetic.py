@@ -1,4 +1,4 @@
-"""Rule fairreg_job_synthetic: one method on one synthetic instance and lambda (a JSON row)."""
+"""Rule fairreg_job_synthetic: one method on one synthetic instance and lambda (a JSON row and its timing)."""
 import numpy as np
 
 from fairopt.core.io import read_json, write_json
@@ -13,8 +13,11 @@ with logged(smk.log[0]) as log:
     inst = read_instance(smk.input.instance, smk.input.meta)
     lam, method = float(smk.wildcards.lam), smk.wildcards.method
     start = np.asarray(read_json(smk.input.start)["w"], dtype=float) if "start" in smk.input.keys() else None
-    row = run_synthetic(inst, lam, method, SolveOptions(**smk.params.options), start)
-    row.update(m=inst.m, n=inst.n, l=inst.l, seed=int(smk.wildcards.seed))
-    write_json(smk.output[0], row)
-    log.info("m=%d seed=%s lam=%g %s: objective %s, status %s, %.2f s", inst.m, smk.wildcards.seed, lam,
-             method, row["objective"], row.get("status", "-"), row["seconds"])
+    row, timing = run_synthetic(inst, lam, method, SolveOptions(**smk.params.options), start)
+    keys = {"m": inst.m, "n": inst.n, "l": inst.l, "seed": int(smk.wildcards.seed)}
+    row.update(keys)
+    write_json(smk.output.record, row)
+    write_json(smk.output.timing, {**keys, **timing})
+    stopped = f" (stopped by the {row['stopped_by'].replace('_', ' ')})" if row.get("stopped_by") else ""
+    log.info("m=%d seed=%s lam=%g %s: objective %s, status %s%s, %.2f s", inst.m, smk.wildcards.seed, lam,
+             method, row["objective"], row.get("status", "-"), stopped, timing["seconds"])

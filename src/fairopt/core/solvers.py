@@ -249,6 +249,11 @@ def solve(problem: cp.Problem, solver: str, *, time_limit: float | None = None,
         problem.solve(solver=backend, verbose=verbose, **opts)
     except cp.error.SolverError as exc:
         raise SolverError(f"{solver} failed: {exc}") from exc
+    except KeyError as exc:  # cvxpy's SCIP interface at a node (or gap) limit without any solution
+        if is_mip and solver == "SCIP" and exc.args == ("value",):
+            raise SolverError(f"{solver} stopped at a limit without a feasible solution (status nodelimit or "
+                              "gaplimit: cvxpy's SCIP interface then finds no objective value)") from exc
+        raise
     seconds = time.perf_counter() - start
     status = problem.status
     if is_mip:

@@ -55,6 +55,14 @@ computed against the best model known and flagged when below the bound
 **Warm start.** ``warm_start`` hands the MIO an initial solution built from a model (the study uses
 the better of least squares and CD-relax): :func:`warm_start_values`.
 
+**Limits.** A MIO stops at the first of its limits: ``time_limit`` (SCIP's ``limits/time``, a clock:
+with the study's ``timing/clocktype 1`` CPU seconds, still dependent on the machine and its load, so
+two runs stopped there differ in incumbent, bound and node count) and ``node_limit`` (``limits/nodes``:
+deterministic -- the same nodes are processed on every machine). The status says which stopped it
+(``"node_limit"`` / ``"time_limit"``; :class:`NoIncumbentError` carries it for a stop without a
+feasible solution). The smoke preset sets a node limit with the clock as a generous backstop, the
+paper's runs the slides' clock limit alone.
+
 **Result definitions** (:class:`FormulationResult`): ``objective`` is ``f(w)`` of the returned
 ``w`` re-evaluated exactly (:func:`fairopt.methods.fairreg.objective.objective`), ``solver_objective``
 is the solver's value, ``best_bound`` a lower bound on the optimum of the delta-separated
@@ -67,7 +75,9 @@ problem: the MIO's dual bound, or the optimal value of a relaxation. For the sli
 """
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +92,7 @@ from fairopt.core.errors import SolverError
 from fairopt.core.solvers import SolveRecord, resolve_solver, solve
 
 __all__ = [
+    "LIMIT_STATUSES",
     "NoIncumbentError",
     "FormulationResult",
     "build_bigm",
@@ -100,8 +111,23 @@ CLARABEL_RETRIES = ({"equilibrate_enable": False}, {"static_regularization_const
                     {"iterative_refinement_reltol": 1e-14, "iterative_refinement_abstol": 1e-14})
 
 
+#: the limits a MIO can stop at (and the status of a stop there with an incumbent)
+LIMIT_STATUSES = ("node_limit", "time_limit")
+
+
 class NoIncumbentError(SolverError):
-    """A mixed-integer solve that reached its time limit without any feasible solution."""
+    """A mixed-integer solve that reached a limit without any feasible solution.
+
+    Attributes:
+        limit: The limit that stopped it: ``"node_limit"`` or ``"time_limit"`` (:data:`LIMIT_STATUSES`).
+    """
+
+    def __init__(self, message: str, limit: str = "time_limit"):
+        super().__init__(message)
+        self.limit = limit
+
+    def __reduce__(self):  # keeps ``limit`` across the pipe of fairopt.core.isolation
+        return type(self), (str(self), self.limit)
 
 
 @dataclass
@@ -114,11 +140,13 @@ class FormulationResult:
         w: The model (for a relaxation: its ``w`` part, used as a heuristic and as CD start).
         objective: Exact ``f(w)`` (strict indicator); loss and unfairness: its two parts.
         solver_objective: The solver's objective value.
-        status: ``"optimal"`` or ``"time_limit"`` (:func:`fairopt.core.solvers.solve`).
+        status: ``"optimal"``, ``"node_limit"`` or ``"time_limit"`` (a MIO stopped at that limit with
+            an incumbent; :func:`fairopt.core.solvers.solve`).
         best_bound: Lower bound on the delta-separated optimum.
         gap: Solver gap ``|objective - bound| / |objective|`` (0 for a relaxation).
         nodes: Branch-and-bound nodes (MIO) or iterations (relaxation).
-        seconds: Solve time (``problem.solve``); build_seconds: model construction time.
+        seconds: Solve time (``problem.solve``); build_seconds: model construction time (measured:
+            the study writes both to timing files, never to result rows).
         big_m: The big-M value (big-M only); details: bounds and sizes.
     """
 
@@ -257,7 +285,8 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
                       delta: float = DEFAULT_DELTA, bounds: PredictionBounds | None = None,
                       box: bool = False, big_m_value: float | None = None,
                       polish: bool = True, polish_solver: str = "clarabel",
-                      warm_start: np.ndarray | None = None,
+                      warm_start: np.ndarray | None = None, node_limit: int | None = None,
+                      progress: Callable[..., None] | None = None,
                       verbose: bool = False, **solver_options: Any) -> FormulationResult:
     """Build and solve one formulation (MIO or relaxation) and score its ``w`` exactly.
 
@@ -267,7 +296,8 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
         formulation: ``"bigm"`` or ``"strong"``.
         relax: Continuous relaxation instead of the mixed-integer problem.
         solver: Config solver name (``"scip"`` for MIO, ``"clarabel"`` for relaxations).
-        time_limit: Seconds (MIO: a stop at the limit with an incumbent is ``"time_limit"``).
+        time_limit: Seconds (MIO: a stop at the limit with an incumbent is ``"time_limit"``). A clock:
+            where it binds, the incumbent, bound and node count depend on the machine and its load.
         delta: Separation margin.
         bounds: Prediction bounds (computed with :func:`prediction_bounds` when omitted and
             needed: big-M, or ``box``).
@@ -283,13 +313,21 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
             (:func:`warm_start_values`: the interval pattern of ``w``, its delta-separated
             least-squares model and the matching indicators; SCIP completes the rest). The details
             record its objective and whether the solver took it (``warm_start_*``).
+        node_limit: MIO only (SCIP): branch-and-bound nodes, SCIP's ``limits/nodes`` (``None``: no
+            limit). Deterministic, unlike the clock: with it binding before ``time_limit``, two runs
+            give the same incumbent, bound, gap and node count; a stop there with an incumbent is
+            ``"node_limit"``.
+        progress: Called as ``progress("built", seconds=<seconds since the call>)`` once the model
+            is built: for SCIP when it starts to optimize (:func:`_report_solver_start`), for other
+            solvers when the cvxpy problem is. The watchdog of
+            :func:`fairopt.core.isolation.run_isolated` starts its solve deadline there.
         verbose: Solver log.
         **solver_options: Passed to :func:`fairopt.core.solvers.solve` (``scip_params`` keep the
-            time limit).
+            time and node limits).
 
     Raises:
-        NoIncumbentError: A MIO stopped at its time limit without a feasible solution (SCIP
-            reports a failure; classified so when the solve ran at least ``time_limit``).
+        NoIncumbentError: A MIO stopped at a limit without a feasible solution, with the limit
+            (:func:`_no_incumbent_limit`).
         SolverError: Any other failed or inaccurate solve. A relaxation on which Clarabel stalls
             (``optimal_inaccurate``) is first re-solved with :data:`CLARABEL_RETRIES`, recorded in
             ``details["clarabel_retries"]``.
@@ -313,24 +351,39 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
         if values:
             solver_options = {**solver_options, "warm_start": values}
     build_seconds = time.perf_counter() - start
-    if cvx_solver == "SCIP" and "scip_params" in solver_options and time_limit is not None:
-        # solver options replace fairopt.core.solvers' own scip_params: keep the time limit in them
+    if progress is not None and (relax or cvx_solver != "SCIP"):
+        progress("built", seconds=build_seconds)
+    node_limit = None if relax else node_limit
+    if node_limit is not None and cvx_solver != "SCIP":
+        raise SolverError(f"a node limit is passed to SCIP only, not to {cvx_solver} "
+                          "(config key fairreg.solvers.mio_node_limit)")
+    limits = {}
+    if cvx_solver == "SCIP" and time_limit is not None:
+        limits["limits/time"] = float(time_limit)
+    if node_limit is not None:
+        limits["limits/nodes"] = int(node_limit)
+    if limits and ("scip_params" in solver_options or node_limit is not None):
+        # solver options replace fairopt.core.solvers' own scip_params: keep the limits in them
         solver_options = {**solver_options,
-                          "scip_params": {**solver_options["scip_params"],
-                                          "limits/time": float(time_limit)}}
+                          "scip_params": {**solver_options.get("scip_params", {}), **limits}}
     solve_start = time.perf_counter()
     retries: list[dict[str, Any]] = []
     try:
-        rec: SolveRecord = solve(problem, cvx_solver, time_limit=time_limit, verbose=verbose,
-                                 **solver_options)
+        with _report_solver_start(progress if not relax and cvx_solver == "SCIP" else None, start):
+            rec: SolveRecord = solve(problem, cvx_solver, time_limit=time_limit, verbose=verbose,
+                                     **solver_options)
     except SolverError as exc:
-        waited = time.perf_counter() - solve_start
-        if not relax and time_limit is not None and waited >= time_limit:
-            raise NoIncumbentError(f"{formulation} MIO: no feasible solution within the "
-                                   f"{time_limit:g} s time limit ({exc})") from exc
+        limit = None if relax else _no_incumbent_limit(exc, node_limit, time_limit,
+                                                        time.perf_counter() - solve_start)
+        if limit is not None:
+            what = f"{node_limit} node" if limit == "node_limit" else f"{time_limit:g} s time"
+            raise NoIncumbentError(f"{formulation} MIO: no feasible solution within the {what} limit "
+                                   f"({type(exc).__name__}: {exc})", limit) from exc
         if not (relax and cvx_solver == "CLARABEL" and problem.status == cp.OPTIMAL_INACCURATE):
             raise
         rec = _retry_clarabel(problem, exc, retries, time_limit, verbose, solver_options)
+    if rec.status not in ("optimal", *LIMIT_STATUSES):
+        raise SolverError(f"{formulation}: unexpected solve status {rec.status!r}")
     w = np.asarray(var["w"].value, dtype=float)
     loss, unf = objective_parts(inst, w)
     details = {"rho": bounds.rho if bounds else None,
@@ -359,6 +412,61 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
     return FormulationResult(formulation, relax, w, loss + lam * unf, loss, unf, rec.objective,
                              rec.status, rec.best_bound, rec.gap, rec.nodes, rec.seconds,
                              build_seconds, rec.solver, M, details)
+
+
+@contextlib.contextmanager
+def _report_solver_start(progress: Callable[..., None] | None, start: float) -> Iterator[None]:
+    """Report ``progress("built", seconds=<since start>)`` when SCIP starts to optimize.
+
+    Most of a large MIO's set-up happens inside ``problem.solve``, before SCIP runs: cvxpy's
+    compilation and its SCIP interface's model construction (Python loops over the constraint
+    matrix, growing with cones x nonzeros: 3 s for the strong MIO at m = 16, 12 s at m = 30, against
+    0.02 s for building the cvxpy problem). The watchdog's solve deadline must start after it, so
+    the report is made from cvxpy's ``SCIP._solve`` (called with the finished model, right before
+    ``model.optimize``; the warm-start interface of :mod:`fairopt.core.solvers` calls it too),
+    wrapped for the duration of this solve only and restored afterwards.
+
+    TODO(core.solvers): a ``solve(..., on_solver_start=callback)`` hook there would replace this wrapper.
+    """
+    if progress is None:
+        yield
+        return
+    from cvxpy.reductions.solvers.conic_solvers.scip_conif import SCIP
+
+    original = SCIP._solve
+    reported = False
+
+    def _solve(self, model, *args, **kwargs):
+        nonlocal reported
+        if not reported:
+            reported = True
+            progress("built", seconds=time.perf_counter() - start)
+        return original(self, model, *args, **kwargs)
+
+    SCIP._solve = _solve
+    try:
+        yield
+    finally:
+        SCIP._solve = original
+
+
+def _no_incumbent_limit(exc: BaseException, node_limit: int | None, time_limit: float | None,
+                        waited: float) -> str | None:
+    """The limit at which a failed MIO solve stopped without a feasible solution, or ``None`` (a
+    genuine failure, re-raised).
+
+    * ``"node_limit"``: a node limit was set and the failure says ``nodelimit``
+      (:func:`fairopt.core.solvers.solve` reports SCIP's stop at a node or gap limit without a
+      solution so; only a node limit can cause it here, no gap limit is set).
+    * ``"time_limit"``: the solve ran at least ``time_limit`` seconds (SCIP's ``timelimit`` without a
+      solution reaches us as a solver failure without its status).
+    """
+    text = f"{type(exc).__name__}: {exc}".lower()
+    if node_limit is not None and "nodelimit" in text:
+        return "node_limit"
+    if isinstance(exc, SolverError) and time_limit is not None and waited >= time_limit:
+        return "time_limit"
+    return None
 
 
 def _retry_clarabel(problem: cp.Problem, first: SolverError, retries: list[dict[str, Any]],

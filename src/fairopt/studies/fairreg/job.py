@@ -5,10 +5,18 @@ on one instance and lambda. The row holds the method's own fields (bounds, statu
 exact re-evaluation of the returned ``w`` (:func:`fairopt.methods.fairreg.objective.objective_parts`:
 ``objective, loss, unfairness``; and the exact unfairness over all thresholds), or ``None`` scores
 for a MIO without a model. The bounds are bounds for the delta-separated problem; coordinate descent
-may find (by ``O(delta)``) lower values than a "proven" optimum. Times: ``seconds`` is wall time of
-the call, ``solver_seconds`` the solver's own time (what the slides' "Time" column and the MIO time
-limit refer to). :func:`fairopt.studies.fairreg.tables.summarize` combines the rows of one
-(instance, lambda) into the tables' gaps.
+may find (by ``O(delta)``) lower values than a "proven" optimum.
+:func:`fairopt.studies.fairreg.tables.summarize` combines the rows of one (instance, lambda) into the
+tables' gaps.
+
+**Timing.** Every job returns ``(row, timing)``: the row holds only what two runs of one
+configuration reproduce byte for byte; what was measured is the timing record (written to
+``results/fairreg/timing/...``): ``seconds`` (wall time of the method's work), ``solver_seconds``
+(the solver's own time: what the slides' "Time" column and the MIO time limit refer to),
+``build_seconds`` (model construction), a MIO's ``attempts`` (seconds, progress reports, deadline
+of each try), ``relax_seconds`` (synthetic CD-relax without a given start) and the job clock of
+:class:`fairopt.core.timing.JobClock` (``wall_seconds, cpu_seconds`` -- children included --,
+``cores``, load averages, start and end), with the row's keys (``method, lam`` / ``eps``).
 
 **Real data** (:func:`run_real`): one method of :data:`~fairopt.studies.fairreg.methods.REAL`
 trained on the train part and scored on both parts. *Fairness weight*: the objective sums the
@@ -43,7 +51,7 @@ def _scores(inst: Instance, lam: float, w: np.ndarray) -> dict[str, Any]:
 
 
 def run_synthetic(inst: Instance, lam: float, method: str, opts: SolveOptions,
-                  start: np.ndarray | None = None) -> dict[str, Any]:
+                  start: np.ndarray | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """One synthetic method on one instance and lambda (module docstring).
 
     Args:
@@ -54,21 +62,21 @@ def run_synthetic(inst: Instance, lam: float, method: str, opts: SolveOptions,
         start: The strong relaxation's ``w`` for ``cd_relax`` (solved here when omitted).
 
     Returns:
-        A flat row: ``method, lam``, the method's fields, the scores and ``w`` (``None`` for a MIO
-        without a model).
+        ``(row, timing)``: a flat row -- ``method, lam``, the method's fields, the scores and ``w``
+        (``None`` for a MIO without a model) -- and its timing record (module docstring).
     """
     runner = SYNTHETIC.get(method, key="fairreg.synthetic.methods")
     row: dict[str, Any] = {"method": method, "lam": float(lam)}
     clock = JobClock()
-    w, fields = runner(inst, lam, opts, start)
+    w, fields, measured = runner(inst, lam, opts, start)
     row.update(fields)
-    row["cpu_seconds"] = clock.finish()["cpu_seconds"]
+    timing = {"method": method, "lam": float(lam), **measured, **clock.finish()}
     if w is None:
         row.update(objective=None, loss=None, unfairness=None, exact_unfairness=None, w=None)
     else:
         row.update(_scores(inst, lam, w))
         row["w"] = np.asarray(w, dtype=float).tolist()
-    return row
+    return row, timing
 
 
 def _evaluate(split: RealSplit, pred_train: np.ndarray, pred_test: np.ndarray,
@@ -103,20 +111,21 @@ def _evaluate_mixture(split: RealSplit, res: Any, rmse_ls: float) -> dict[str, f
 
 
 def run_real(split: RealSplit, method: str, opts: SolveOptions, *, lam: float | None = None,
-             eps: float | None = None, start: np.ndarray | None = None) -> dict[str, Any]:
+             eps: float | None = None, start: np.ndarray | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Train one real-data method on the train part and score it on both parts (module docstring).
 
     Args:
         split: From :func:`fairopt.studies.fairreg.prepare.read_prepared`.
         method: A name of :data:`~fairopt.studies.fairreg.methods.REAL`.
-        opts: Solver settings (``opts.start_seconds``: the relaxation's time, for cd_relax).
+        opts: Solver settings.
         lam: Fairness weight of the mean loss (methods on the ``lam`` grid).
         eps: SP tolerance (``agarwal``).
         start: The relaxation's model (``cd_relax``).
 
     Returns:
-        A flat row: ``method, lam, lam_sum, eps``, sizes, ``test_rmse_ls``, the method's fields, the
-        evaluation and ``w`` (or the mixture's ``coefs, weights``).
+        ``(row, timing)``: a flat row -- ``method, lam, lam_sum, eps``, sizes, ``test_rmse_ls``, the
+        method's fields, the evaluation and ``w`` (or the mixture's ``coefs, weights``) -- and its
+        timing record (module docstring).
 
     Raises:
         ValueError: A missing or non-positive ``lam``/``eps`` for a method on that grid.
@@ -134,17 +143,17 @@ def run_real(split: RealSplit, method: str, opts: SolveOptions, *, lam: float | 
     lam_sum = None if lam is None else float(lam) * inst.m
     row["lam_sum"] = lam_sum
     clock = JobClock()
-    model, fields = runner(inst, lam_sum if grid == "lam" else value, opts, start)
+    model, fields, measured = runner(inst, lam_sum if grid == "lam" else value, opts, start)
     row.update(fields)
-    row["cpu_seconds"] = clock.finish()["cpu_seconds"]
+    timing = {"method": method, "lam": lam, "eps": eps, **measured, **clock.finish()}
     if grid == "eps":  # a randomised predictor (a mixture of linear models)
         row.update(_evaluate_mixture(split, model, rmse_ls))
-        return row
+        return row, timing
     if model is None:  # a MIO without a model
-        return row
+        return row, timing
     row.update(_evaluate(split, inst.X @ model, split.X_test @ model, rmse_ls))
     if lam_sum is not None:
         loss, unf = objective_parts(inst, model)
         row.update(train_objective=loss + lam_sum * unf)
     row["w"] = np.asarray(model, dtype=float).tolist()
-    return row
+    return row, timing

@@ -8,11 +8,15 @@ time, the real-data sizes, training times and claims becomes a scorecard row
 
 * Gaps (relaxation, end and optimality gaps) are judged with the tolerance
   ``scorecard.gap_abs_tol`` (percentage points) only when the run has the slides' settings
-  (``m``, lambdas, ``l``, ``n``, a time limit at least the slides' 3,600 s); otherwise they are
-  ``not comparable`` and the note states the settings used. Even then the instances differ: the
-  slides' generator is unpublished (:mod:`fairopt.data.synthetic.fairreg` is ours).
+  (``m``, lambdas, ``l``, ``n``, a time limit at least the slides' 3,600 s and no node limit);
+  otherwise they are ``not comparable`` and the note states the settings used. Even then the
+  instances differ: the slides' generator is unpublished (:mod:`fairopt.data.synthetic.fairreg` is ours).
 * Times and node counts are never comparable (a different solver -- SCIP through cvxpy --, and
-  a different machine); they are reported, and the benchmark table gives the ratios.
+  a different machine); they are reported, and the benchmark table gives the ratios. Rows judged
+  on measured times (the slides' Time column, the relaxation's and the training times, "faster
+  than", speed-ups) are of kind ``timing`` and go to the timing scorecard
+  (``results/scorecard/timing/fairreg.csv``), read from the timing tables: the scorecard proper of
+  two runs of one configuration is byte-identical.
 * A lambda of the slides that the run's grid lacks is ``not run``.
 * Qualitative claims (strong tighter than big-M, the order of the methods' gaps, CD finding
   fairer models than the relaxation...) are judged on the run; the note says at which scale.
@@ -20,9 +24,11 @@ time, the real-data sizes, training times and claims becomes a scorecard row
   Agarwal et al. baseline converged (duality gap below its ``nu``) at every eps -- a reproduction
   that beats an unconverged baseline proves nothing (``inconclusive`` otherwise); training times
   are never comparable (the same algorithm, vectorised, on another machine).
-* Claims are ``inconclusive`` when their evidence is degenerate: both MIOs stopped at a time limit
-  below the slides' on every instance (the end-gap comparison), or least squares is the best model
-  on every (instance, lambda) (no fairness trade-off: the CD/relaxation claims).
+* Claims are ``inconclusive`` when their evidence is degenerate: both MIOs stopped at a limit
+  -- a node limit (deterministic) or a time limit below the slides' -- on every instance, or either
+  MIO has no model on average (the end-gap comparison; the note says which limits stopped them), or
+  least squares is the best model on every (instance, lambda) (no fairness trade-off: the
+  CD/relaxation claims).
 * Gaps are against the best model known for the instance; the MIOs and their bounds are
   delta-separated (no prediction within ``delta`` of a threshold), so a model scored exactly (CD's)
   can beat a "proven" bound by O(delta) (``below_bound`` in the tables; negative gaps).
@@ -36,11 +42,11 @@ from typing import Any
 import pandas as pd
 
 from fairopt.studies.fairreg.settings import format_value
-from fairopt.studies.fairreg.tables import AVG, markdown_table
+from fairopt.studies.fairreg.tables import AVG, markdown_table, stopped_by
 from fairopt.report.scorecard import ScoreRow, compare_claim, compare_number, not_run
 
-__all__ = ["synthetic_comparable", "settings_note", "scorecard_rows",
-           "comparison_markdown"]
+__all__ = ["synthetic_comparable", "settings_note", "limits_note", "scorecard_rows",
+           "comparison_markdown", "comparison_timing_markdown"]
 
 STUDY = "fairreg"
 _FORM_METRICS = (("relax_gap", "relaxation gap (%)"), ("end_gap", "end gap (%)"),
@@ -51,12 +57,21 @@ _LABEL = {"communities_crime": "Communities", "law_school": "Law School"}
 
 
 def synthetic_comparable(settings: Mapping[str, Any], paper: Mapping[str, Any]) -> bool:
-    """Whether the synthetic run has the slides' settings (sizes, lambdas, l, n, time limit)."""
+    """Whether the synthetic run has the slides' settings (sizes, lambdas, l, n, time limit, no node limit)."""
     syn, ref = settings["synthetic"], paper["synthetic"]["settings"]
     return (sorted(syn["m"]) == sorted(ref["m"])
             and {format_value(x) for x in ref["lambdas"]} <= {format_value(x) for x in syn["lambdas"]}
             and int(syn["l"]) == int(ref["l"]) and int(syn["n"]) == int(ref["n"])
-            and float(syn["time_limit"]) >= float(ref["time_limit"]))
+            and float(syn["time_limit"]) >= float(ref["time_limit"])
+            and settings["solvers"].get("mio_node_limit") is None)
+
+
+def limits_note(settings: Mapping[str, Any]) -> str:
+    """The synthetic MIOs' limits: ``3600 s`` or ``1 node (3600 s backstop)``."""
+    nodes, seconds = settings["solvers"].get("mio_node_limit"), settings["synthetic"]["time_limit"]
+    if nodes is None:
+        return f"{seconds:g} s"
+    return f"{nodes} node{'s' if nodes != 1 else ''} ({seconds:g} s backstop)"
 
 
 def settings_note(settings: Mapping[str, Any]) -> str:
@@ -64,7 +79,7 @@ def settings_note(settings: Mapping[str, Any]) -> str:
     syn, sol = settings["synthetic"], settings["solvers"]
     return (f"scale {settings['scale']}: m in {{{', '.join(map(str, syn['m']))}}}, "
             f"{syn['instances']} instance(s) per m, {len(syn['lambdas'])} lambdas, l={syn['l']}, "
-            f"n={syn['n']}; MIO {sol['mio']} at {syn['time_limit']:g} s, relaxation {sol['relaxation']}; "
+            f"n={syn['n']}; MIO {sol['mio']} at {limits_note(settings)}, relaxation {sol['relaxation']}; "
             "fairopt's instance generator")
 
 
@@ -77,7 +92,7 @@ def _value(frame: pd.DataFrame, lam: str, col: str) -> float:
     return float(hit.iloc[0]) if len(hit) else float("nan")
 
 
-def _synthetic_rows(paper, settings, formulations, gaps, tol) -> list[ScoreRow]:
+def _synthetic_rows(paper, settings, formulations, gaps, timing, tol) -> list[ScoreRow]:
     comparable = synthetic_comparable(settings, paper)
     note = settings_note(settings)
     run_lams = set(formulations["lam"].astype(str)) - {AVG}
@@ -95,15 +110,17 @@ def _synthetic_rows(paper, settings, formulations, gaps, tol) -> list[ScoreRow]:
                 item = f"synthetic {fname} {label}, lambda={lam}"
                 ref = paper["synthetic"]["formulations"][lam][form][key]
                 if not present:
-                    rows.append(not_run(STUDY, item, f"{ref:g}", f"lambda {lam} is not in this run's grid ({note})"))
+                    rows.append(not_run(STUDY, item, f"{ref:g}", f"lambda {lam} is not in this run's grid ({note})",
+                                        kind="timing" if key == "time" else "paper"))
                     continue
-                val = _value(formulations, lam, f"{form}_{key}")
+                val = _value(timing if key == "time" else formulations, lam, f"{form}_{key}")
                 if key in ("time", "nodes"):
                     rows.append(compare_number(
                         STUDY, item, ref, val, rel_tol=None, comparable=False,
-                        reproduced_text=f"{val:.4g}",
-                        note=f"solver and machine differ; time = solver time (benchmarks: "
-                             f"results/benchmarks/fairreg.csv); here {why}"))
+                        reproduced_text=f"{val:.4g}", kind="timing" if key == "time" else "paper",
+                        note=(f"solver and machine differ; time = solver time (benchmarks: "
+                              f"results/benchmarks/fairreg.csv); here {why}" if key == "time" else
+                              f"solver differs (SCIP through cvxpy); nodes at this run's limits; here {why}")))
                 else:
                     rows.append(compare_number(
                         STUDY, item, ref, val, abs_tol=tol, comparable=comparable and lam_ok,
@@ -119,6 +136,17 @@ def _synthetic_rows(paper, settings, formulations, gaps, tol) -> list[ScoreRow]:
                                        comparable=comparable and lam_ok, reproduced_text=_pct(val),
                                        paper_text=f"{ref:g}%", note=why))
     return rows
+
+
+def _stops(summary: pd.DataFrame, both: pd.Series) -> str:
+    """Which limits stopped the MIOs on the rows ``both`` (e.g. ``2 MIO solves at the node limit, 1 MIO
+    solve at the time limit``)."""
+    counts: dict[str, int] = {}
+    for f in ("bigm", "strong"):
+        for value in stopped_by(summary, f)[both].dropna():
+            counts[str(value)] = counts.get(str(value), 0) + 1
+    return ", ".join(f"{v} MIO solve{'s' if v != 1 else ''} at the {k.replace('_', ' ')}"
+                     for k, v in sorted(counts.items())) or "no limit recorded"
 
 
 def _synthetic_claims(paper, settings, formulations, gaps, summary, relax_seconds) -> list[ScoreRow]:
@@ -137,21 +165,29 @@ def _synthetic_claims(paper, settings, formulations, gaps, summary, relax_second
                  f"of {len(per)} lambdas", test="strong <= big-M at every lambda", note=note))
     statuses = [summary.get(f"{f}_status", pd.Series("", index=summary.index)) for f in ("bigm", "strong")]
     both_limited = (statuses[0] != "optimal") & (statuses[1] != "optimal")
-    at_paper_limit = float(settings["synthetic"]["time_limit"]) >= float(paper["synthetic"]["settings"]["time_limit"])
-    decided = at_paper_limit or not bool(both_limited.all())
+    node_limit = settings["solvers"].get("mio_node_limit")
+    at_paper_limit = (float(settings["synthetic"]["time_limit"]) >= float(paper["synthetic"]["settings"]["time_limit"])
+                      and node_limit is None)
+    has_gaps = math.isfinite(avg["strong_end_gap"]) and math.isfinite(avg["bigm_end_gap"])
+    decided = (at_paper_limit or not bool(both_limited.all())) and has_gaps
+    limits = limits_note(settings)
+    if not has_gaps:
+        why = ("inconclusive: a MIO has no model at any lambda (no end gap; *_no_model in the formulation "
+               f"table), limits {limits}; {note}")
+    elif decided:
+        why = f"at this run's limits ({limits}); gaps against the best model known (delta-separated bounds); {note}"
+    else:
+        why = (f"inconclusive: both MIOs stopped at a limit on every instance ({_stops(summary, both_limited)}; "
+               f"limits {limits}, the slides' {paper['synthetic']['settings']['time_limit']:g} s clock alone), so "
+               f"neither gap is a result of the formulation; {note}")
     rows.append(compare_claim(
         STUDY, "synthetic: the strong MIO ends with a smaller gap than big-M",
         f"avg end gap strong {pf['strong']['end_gap']}% vs big-M {pf['bigm']['end_gap']}%",
         bool(avg["strong_end_gap"] < avg["bigm_end_gap"]),
         f"avg strong {_pct(avg['strong_end_gap'])} vs big-M {_pct(avg['bigm_end_gap'])}; both stopped at "
-        f"their {settings['synthetic']['time_limit']:g} s limit on {int(both_limited.sum())} of {len(summary)} "
-        "(instance, lambda)",
-        test="avg strong < avg big-M", conclusive=decided,
-        note=(f"at this run's time limit; gaps against the best model known (delta-separated bounds); {note}"
-              if decided else
-              f"inconclusive: both MIOs stopped at a {settings['synthetic']['time_limit']:g} s limit (below the "
-              f"slides' {paper['synthetic']['settings']['time_limit']:g} s) on every instance, so neither gap is a "
-              f"result of the formulation; {note}")))
+        f"a limit on {int(both_limited.sum())} of {len(summary)} (instance, lambda) "
+        f"({_stops(summary, both_limited)})",
+        test="avg strong < avg big-M", conclusive=decided, note=why))
     trade = ~summary.get("ls_is_best", pd.Series(False, index=summary.index)).astype(bool)
     n_trade = int(trade.sum())
     trade_note = (f"{n_trade} of {len(summary)} (instance, lambda) have a fair model better than least squares"
@@ -186,7 +222,7 @@ def _synthetic_claims(paper, settings, formulations, gaps, summary, relax_second
     t = relax_seconds.get("relax_strong", float("nan"))
     rows.append(compare_number(
         STUDY, "synthetic: mean time of the (strong) relaxation (s)", paper["synthetic"]["relaxation_seconds"],
-        t, rel_tol=None, comparable=False, reproduced_text=f"{t:.3g}",
+        t, rel_tol=None, comparable=False, reproduced_text=f"{t:.3g}", kind="timing",
         note=f"Clarabel solver time via cvxpy on this machine (slides: solver and machine unstated); {note}"))
     return rows
 
@@ -254,21 +290,22 @@ def _real_rows(paper, settings, real) -> list[ScoreRow]:
                 "vectorised (theirs loops over the augmented rows in pandas) and runs on another machine: its time "
                 "is not theirs; ")
         rows.append(compare_number(STUDY, f"{label}: mean training time of Agarwal et al. (s)", ref["agarwal_seconds"],
-                                   t_ag, comparable=False, reproduced_text=f"{t_ag:.3g}",
+                                   t_ag, comparable=False, reproduced_text=f"{t_ag:.3g}", kind="timing",
                                    note=impl + scale_note, data_source=d["source"]))
         rows.append(compare_number(STUDY, f"{label}: mean training time of the relaxation (s)", ref["relax_seconds"],
-                                   t_rel, comparable=False, reproduced_text=f"{t_rel:.3g}",
+                                   t_rel, comparable=False, reproduced_text=f"{t_rel:.3g}", kind="timing",
                                    note=f"Clarabel via cvxpy (build + solve) on this machine; {scale_note}",
                                    data_source=d["source"]))
         rows.append(compare_claim(
             STUDY, f"{label}: the relaxation trains faster than Agarwal et al.",
             f"{ref['agarwal_seconds']} s -> {ref['relax_seconds']} s", bool(t_rel < t_ag),
             f"Agarwal {t_ag:.3g} s vs relaxation {t_rel:.3g} s (relaxation + CD {t_pipe:.3g} s)",
-            test="relaxation < Agarwal", comparable=False, note=impl + scale_note, data_source=d["source"]))
+            test="relaxation < Agarwal", comparable=False, kind="timing", note=impl + scale_note,
+            data_source=d["source"]))
         if name == "law_school":
             rows.append(compare_number(STUDY, f"{label}: extra time of coordinate descent (s)",
                                        ref_all["cd_extra_seconds"], t_cd, comparable=False,
-                                       reproduced_text=f"{t_cd:.3g}",
+                                       reproduced_text=f"{t_cd:.3g}", kind="timing",
                                        note=f"mean CD-relax time on this machine; {scale_note}",
                                        data_source=d["source"]))
             part = tradeoff[tradeoff["dataset"] == name]
@@ -285,7 +322,7 @@ def _real_rows(paper, settings, real) -> list[ScoreRow]:
                 data_source=d["source"]))
         rows.append(compare_number(
             STUDY, f"{label}: speed-up of relaxation + CD over Agarwal et al. (x)", ref_all["speedup"],
-            t_ag / t_pipe if t_pipe > 0 else float("nan"), comparable=False,
+            t_ag / t_pipe if t_pipe > 0 else float("nan"), comparable=False, kind="timing",
             reproduced_text=f"{t_ag / t_pipe:.3g}" if t_pipe > 0 else "nan",
             note=impl + scale_note, data_source=d["source"]))
     if "mio" not in settings["real"]["methods"]:
@@ -298,8 +335,8 @@ def _real_rows(paper, settings, real) -> list[ScoreRow]:
 
 def scorecard_rows(paper: Mapping[str, Any], settings: Mapping[str, Any], formulations: pd.DataFrame,
                    gaps: pd.DataFrame, summary: pd.DataFrame, relax_seconds: Mapping[str, float],
-                   real: Mapping[str, Any] | None) -> list[ScoreRow]:
-    """All scorecard rows (module docstring).
+                   real: Mapping[str, Any] | None, *, formulations_timing: pd.DataFrame) -> list[ScoreRow]:
+    """All scorecard rows (module docstring); those of kind ``timing`` are judged on measured times.
 
     Args:
         paper: ``workflow/paper/fairreg.yaml``.
@@ -309,50 +346,67 @@ def scorecard_rows(paper: Mapping[str, Any], settings: Mapping[str, Any], formul
         relax_seconds: :func:`~fairopt.studies.fairreg.tables.relaxation_seconds`.
         real: ``None`` (no real data) or ``{"info": {dataset: data info}, "tradeoff": ...,
             "reduction": ..., "times": ...}``.
+        formulations_timing: :func:`~fairopt.studies.fairreg.tables.formulation_timing_table` (the
+            slides' Time column).
     """
     tol = float(settings["scorecard"]["gap_abs_tol"]) * 100
-    rows = _synthetic_rows(paper, settings, formulations, gaps, tol)
+    rows = _synthetic_rows(paper, settings, formulations, gaps, formulations_timing, tol)
     rows += _synthetic_claims(paper, settings, formulations, gaps, summary, relax_seconds)
     rows += _real_rows(paper, settings, real)
     return rows
 
 
+def _cell(ref: float, frame: pd.DataFrame, lam: str, col: str, pct: bool = True) -> str:
+    val = _value(frame, lam, col)
+    run = "-" if not math.isfinite(val) else (f"{val:.1f}" if pct else f"{val:.3g}")
+    return f"{ref:g} / {run}"
+
+
 def comparison_markdown(paper: Mapping[str, Any], settings: Mapping[str, Any], formulations: pd.DataFrame,
-                        gaps: pd.DataFrame, relax_seconds: Mapping[str, float]) -> str:
-    """The slides' two tables and this run's side by side (``slides / run`` in each cell).
+                        gaps: pd.DataFrame) -> str:
+    """The slides' two tables and this run's side by side (``slides / run`` in each cell), without
+    the times (:func:`comparison_timing_markdown`).
 
     For reading only; verdicts are in the scorecard. Lambdas of the slides missing from the run
-    show ``-`` for the run.
+    and gaps the run does not have (a MIO without a model) show ``-`` for the run.
     """
-    def cell(ref, frame, lam, col, pct=True):
-        val = _value(frame, lam, col)
-        run = "-" if not math.isfinite(val) else (f"{val:.1f}" if pct else f"{val:.3g}")
-        return f"{ref:g} / {run}"
-
     lams = [k for k in paper["synthetic"]["gaps"]]
-    g_rows = [{"lambda": lam, **{name: cell(paper["synthetic"]["gaps"][lam][key], gaps, lam, key)
+    g_rows = [{"lambda": lam, **{name: _cell(paper["synthetic"]["gaps"][lam][key], gaps, lam, key)
                                  for key, name in _GAP_NAMES.items()}} for lam in lams]
     f_rows = []
     for lam in lams:
         ref = paper["synthetic"]["formulations"][lam]
         row = {"lambda": lam}
         for form, fname in (("bigm", "big-M"), ("strong", "strong")):
-            for key, label in (("relax_gap", "relax gap %"), ("end_gap", "end gap %"), ("time", "time s"),
-                               ("nodes", "nodes")):
-                row[f"{fname} {label}"] = cell(ref[form][key], formulations, lam, f"{form}_{key}",
-                                               pct=key in ("relax_gap", "end_gap"))
+            for key, label in (("relax_gap", "relax gap %"), ("end_gap", "end gap %"), ("nodes", "nodes")):
+                row[f"{fname} {label}"] = _cell(ref[form][key], formulations, lam, f"{form}_{key}",
+                                                pct=key in ("relax_gap", "end_gap"))
         f_rows.append(row)
-    t = relax_seconds.get("relax_strong", float("nan"))
-    avg = formulations[formulations["lam"].astype(str) == AVG]
-    mio_t = float(avg["strong_time"].iloc[0]) if len(avg) else float("nan")
     return "\n".join([
         "# Fair regression: the slides' synthetic tables next to this run (slides / run)", "",
         f"Run: {settings_note(settings)}. The run's averages are over its own lambdas; the slides' "
         "Avg row is over their ten. Numbers of a run at other settings are not comparable (see "
-        "results/scorecard/fairreg.md).", "",
+        "results/scorecard/fairreg.md). `-`: not in this run (a lambda it lacks, or a MIO without a model: "
+        "no gap). Times: comparison_timing.md.", "",
         "## Optimality gaps (%)", "", markdown_table(pd.DataFrame(g_rows)),
-        "## Big-M vs strong", "", markdown_table(pd.DataFrame(f_rows)),
+        "## Big-M vs strong", "", markdown_table(pd.DataFrame(f_rows))])
+
+
+def comparison_timing_markdown(paper: Mapping[str, Any], settings: Mapping[str, Any],
+                               formulations_timing: pd.DataFrame, relax_seconds: Mapping[str, float]) -> str:
+    """The slides' Time column and relaxation time next to this run's (measured: a timing file)."""
+    lams = [k for k in paper["synthetic"]["gaps"]]
+    rows = [{"lambda": lam, **{f"{fname} time s": _cell(paper["synthetic"]["formulations"][lam][form]["time"],
+                                                         formulations_timing, lam, f"{form}_time", pct=False)
+                               for form, fname in (("bigm", "big-M"), ("strong", "strong"))}} for lam in lams]
+    t = relax_seconds.get("relax_strong", float("nan"))
+    avg = formulations_timing[formulations_timing["lam"].astype(str) == AVG]
+    mio_t = float(avg["strong_time"].iloc[0]) if len(avg) else float("nan")
+    return "\n".join([
+        "# Fair regression: the slides' times next to this run's (slides / run)", "",
+        f"Run: {settings_note(settings)}. Measured on this machine: times differ between runs (a timing file).", "",
+        "## MIO solver time (s)", "", markdown_table(pd.DataFrame(rows)),
         "## Relaxation vs MIO time", "",
         f"Mean strong-relaxation solver time: slides {paper['synthetic']['relaxation_seconds']} s / run "
         f"{t:.3g} s; mean strong-MIO solver time: slides {paper['synthetic']['formulations'][AVG]['strong']['time']} s"
-        f" / run {mio_t:.3g} s (limit {settings['synthetic']['time_limit']:g} s).", ""])
+        f" / run {mio_t:.3g} s (limits {limits_note(settings)}).", ""])

@@ -112,6 +112,10 @@ def load_settings(explicit: Mapping[str, Any] | None = None, *, default_scale: s
                                                    integer=True)[0]
     sub = real["subsample"]
     real["subsample"] = {name: (None if sub.get(name) is None else int(sub[name])) for name in REAL_DATASETS}
+    sol = settings["solvers"]
+    if sol["mio_node_limit"] is not None and sol["mio"] != "scip":
+        raise ConfigError(f"config key fairreg.solvers.mio_node_limit: a node limit is passed to SCIP only "
+                          f"(solvers.mio is {sol['mio']!r}); set it to null")
     optfile = settings["solvers"]["scip_params"].get("nlpi/ipopt/optfile")
     if optfile and not Path(optfile).is_file():
         raise ConfigError(f"config key fairreg.solvers.scip_params: Ipopt options file {optfile!r} "
@@ -156,10 +160,18 @@ def real_settings(settings: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [(m, real_setting(m, v)) for m in real["methods"] for v in grids[REAL.info(m)["setting"]]]
 
 
-def wall_limit(settings: Mapping[str, Any], time_limit: float) -> float:
-    """Seconds after which a MIO child process is killed (solver time limit + model build)."""
+def wall_limit(settings: Mapping[str, Any], time_limit: float) -> dict[str, float]:
+    """The watchdog of a MIO child process (:class:`fairopt.core.isolation.WallLimit`'s fields).
+
+    ``build``: ``solvers.wall_build_limit`` seconds until the child reports its model built (SCIP
+    starts to optimize); then ``solve = wall_limit_factor * time_limit + wall_limit_extra`` seconds
+    plus ``per_build_second = wall_limit_per_build_second`` per measured build second. A plain
+    dict, so that it travels in Snakemake's params.
+    """
     sol = settings["solvers"]
-    return float(time_limit) * sol["wall_limit_factor"] + sol["wall_limit_extra"]
+    return {"build": float(sol["wall_build_limit"]),
+            "solve": float(time_limit) * sol["wall_limit_factor"] + float(sol["wall_limit_extra"]),
+            "per_build_second": float(sol["wall_limit_per_build_second"])}
 
 
 def job_options(settings: Mapping[str, Any], experiment: str) -> dict[str, Any]:
@@ -178,6 +190,7 @@ def job_options(settings: Mapping[str, Any], experiment: str) -> dict[str, Any]:
         "mio_options": {"scip_params": sol["scip_params"]} if scip and sol["scip_params"] else {},
         "fallback_options": ({"scip_params": {**sol["scip_params"], **sol["crash_fallback_scip_params"]}}
                              if scip and sol["crash_fallback_scip_params"] is not None else None),
+        "node_limit": sol["mio_node_limit"],
         "isolate": sol["isolate_mio"],
         "wall_limit": wall_limit(settings, time_limit),
         "cd_max_passes": part["cd"]["max_passes"],
@@ -191,6 +204,9 @@ def job_options(settings: Mapping[str, Any], experiment: str) -> dict[str, Any]:
 
 
 def mio_runtime(settings: Mapping[str, Any], time_limit: float) -> int:
-    """Job runtime (minutes) of a MIO: its wall limit, twice when a crash re-solve is configured."""
+    """Job runtime (minutes) of a MIO: the most its watchdog allows (the build limit, then the solve
+    deadline after a build of that length), twice when a crash re-solve is configured."""
     tries = 2 if settings["solvers"]["crash_fallback_scip_params"] is not None else 1
-    return int(tries * wall_limit(settings, time_limit) / 60) + 5
+    limit = wall_limit(settings, time_limit)
+    most = limit["build"] * (1 + limit["per_build_second"]) + limit["solve"]
+    return int(tries * most / 60) + 5
