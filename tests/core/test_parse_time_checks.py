@@ -139,3 +139,10 @@ def test_scip_stopped_at_a_limit_without_any_solution_is_a_solver_error(monkeypa
     monkeypatch.setattr(cp.Problem, "solve", stopped)
     with pytest.raises(SolverError, match=r"^SCIP stopped at a limit without a feasible solution \(status nodelimit"):
         solvers.solve(_knapsack(), "SCIP", node_limit=1)
+
+
+def test_on_model_built_is_called_once_before_scip_optimises():
+    calls = []
+    rec = solvers.solve(_knapsack(), "SCIP", on_model_built=lambda: calls.append(1))
+    assert calls == [1] and rec.status == "optimal" and "warm_start_accepted" not in rec.extra
+    assert rec.objective == pytest.approx(solvers.solve(_knapsack(), "SCIP").objective, abs=1e-9)

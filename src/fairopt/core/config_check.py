@@ -30,7 +30,7 @@ from typing import Any
 from fairopt.core.errors import ConfigError, FairoptError
 
 __all__ = ["CONFIG_ERROR_LOG", "ConfigProblem", "resolve_ref", "schema_problem", "non_finite_number", "solver_keys",
-           "check_solvers", "check_section", "check_top_level", "stop_on_error"]
+           "check_solvers", "check_top_level", "stop_on_error"]
 
 #: where :func:`stop_on_error` writes the detail of a parse-time error (relative to the working directory)
 CONFIG_ERROR_LOG = "logs/config_error.log"
@@ -157,19 +157,6 @@ def check_solvers(section: Mapping[str, Any], schema: Mapping[str, Any], *, pref
             value = value[part]
         if value is not None:
             resolve_solver(value, mixed_integer=kind == "mixed-integer", key=_path(prefix, path))
-
-
-def check_section(section: Mapping[str, Any], schema: Mapping[str, Any], *, prefix: str) -> None:
-    """:func:`schema_problem` as an error, then :func:`check_solvers`.
-
-    Raises:
-        ConfigError: The first problem, in one line.
-        SolverError: An unusable solver (names the key).
-    """
-    problem = schema_problem(section, schema, prefix=prefix)
-    if problem is not None:
-        raise problem.error()
-    check_solvers(section, schema, prefix=prefix)
 
 
 def check_top_level(config: Mapping[str, Any], schema_dir: str | Path) -> None:

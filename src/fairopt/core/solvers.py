@@ -19,7 +19,7 @@ import functools
 import math
 import time
 from dataclasses import dataclass, field
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import cvxpy as cp
@@ -170,28 +170,32 @@ def _mip_stats(problem: cp.Problem, solver: str) -> tuple[float | None, int | No
 _WARM_KEY = "fairopt_warm_start"
 
 
-def _warm_start_scip(values: Mapping[int, np.ndarray]) -> Any:
-    """cvxpy's SCIP interface that hands SCIP a (partial) initial solution before it solves.
+def _hooked_scip(values: Mapping[int, np.ndarray] | None, on_model_built: Callable[[], None] | None) -> Any:
+    """cvxpy's SCIP interface with two hooks, run when SCIP's model is built, right before it optimises.
 
-    ``values`` maps cvxpy variable ids to their start values; variables cvxpy keeps as columns of
-    its conic form get them (their column offsets ``var_id_to_col``), every other column (cone
-    auxiliaries, variables replaced by a reduction) is left to SCIP, which completes the partial
-    solution (its ``completesol`` heuristic) or discards it when infeasible. ``accepted`` records
-    what SCIP's ``addSol`` answered.
+    * ``values`` (a warm start): maps cvxpy variable ids to start values; variables cvxpy keeps as
+      columns of its conic form get them (their column offsets ``var_id_to_col``), every other column
+      (cone auxiliaries, variables replaced by a reduction) is left to SCIP, which completes the
+      partial solution (its ``completesol`` heuristic) or discards it when infeasible. ``accepted``
+      records what SCIP's ``addSol`` answered.
+    * ``on_model_built``: called once the model exists. Most of a large MIO's set-up happens inside
+      ``problem.solve`` before SCIP runs (cvxpy's compilation and its SCIP interface's Python loops
+      over the constraint matrix), so a watchdog's solve deadline starts here
+      (:mod:`fairopt.methods.fairreg.mio`).
     """
     from cvxpy.reductions.solvers.conic_solvers.scip_conif import SCIP
 
-    class WarmStartSCIP(SCIP):
+    class HookedSCIP(SCIP):
         accepted: bool | None = None  # None: no value reached SCIP
         n_values = 0
 
         def name(self) -> str:
-            return "SCIP_WARM_START"
+            return "SCIP_HOOKED"
 
         def apply(self, problem):
             data, inv = super().apply(problem)
             cols, vals = [], []
-            for vid, val in values.items():
+            for vid, val in (values or {}).items():
                 if vid in problem.var_id_to_col:
                     v = np.asarray(val, dtype=float).ravel(order="F")
                     cols.append(problem.var_id_to_col[vid] + np.arange(v.size))
@@ -200,6 +204,8 @@ def _warm_start_scip(values: Mapping[int, np.ndarray]) -> Any:
             return data, inv
 
         def _solve(self, model, variables, constraints, data, dims):
+            if on_model_built is not None:
+                on_model_built()
             start = data.get(_WARM_KEY)
             if start is not None:
                 sol = model.createPartialSol()
@@ -209,12 +215,12 @@ def _warm_start_scip(values: Mapping[int, np.ndarray]) -> Any:
                 self.n_values = int(start[0].size)
             return super()._solve(model, variables, constraints, data, dims)
 
-    return WarmStartSCIP()
+    return HookedSCIP()
 
 
 def solve(problem: cp.Problem, solver: str, *, time_limit: float | None = None,
           node_limit: int | None = None, verbose: bool = False, warm_start: Mapping[cp.Variable, np.ndarray] | None = None,
-          **options: Any) -> SolveRecord:
+          on_model_built: Callable[[], None] | None = None, **options: Any) -> SolveRecord:
     """Solve ``problem`` and check the outcome.
 
     Args:
@@ -226,8 +232,9 @@ def solve(problem: cp.Problem, solver: str, *, time_limit: float | None = None,
             incumbent is returned as ``status="node_limit"`` (deterministic, unlike the clock).
         verbose: Solver log to stdout.
         warm_start: Start values of some variables, handed to SCIP as a partial initial solution
-            (:func:`_warm_start_scip`; SCIP only, ignored by the other solvers). Whether SCIP took it
-            is ``SolveRecord.warm_start``.
+            (:func:`_hooked_scip`; SCIP only, ignored by the other solvers). Whether SCIP took it
+            is ``SolveRecord.extra["warm_start_accepted"]``.
+        on_model_built: Called when SCIP's model is built, right before it optimises (SCIP only).
         **options: Extra solver options passed to ``problem.solve``.
 
     Returns:
@@ -242,8 +249,9 @@ def solve(problem: cp.Problem, solver: str, *, time_limit: float | None = None,
     for key, value in _node_limit_options(solver, node_limit).items():  # merged into scip_params
         opts[key] = {**opts.get(key, {}), **value} if isinstance(value, dict) else value
     backend: Any = solver
-    if warm_start and solver == "SCIP":
-        backend = _warm_start_scip({v.id: np.asarray(val, dtype=float) for v, val in warm_start.items()})
+    if (warm_start or on_model_built is not None) and solver == "SCIP":
+        backend = _hooked_scip({v.id: np.asarray(val, dtype=float) for v, val in (warm_start or {}).items()},
+                               on_model_built)
     start = time.perf_counter()
     try:
         problem.solve(solver=backend, verbose=verbose, **opts)
@@ -271,7 +279,7 @@ def solve(problem: cp.Problem, solver: str, *, time_limit: float | None = None,
             rec_status = ("optimal" if status == cp.OPTIMAL and not hit_limit
                           else "node_limit" if hit_node_limit else "time_limit")
             extra = {}
-            if backend is not solver:
+            if backend is not solver and warm_start:
                 extra = {"warm_start_accepted": backend.accepted, "warm_start_values": backend.n_values}
             return SolveRecord(solver, rec_status, objective, float(bound), float(gap), nodes,
                                seconds, raw, extra)

@@ -75,9 +75,8 @@ problem: the MIO's dual bound, or the optimal value of a relaxation. For the sli
 """
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -318,7 +317,7 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
             give the same incumbent, bound, gap and node count; a stop there with an incumbent is
             ``"node_limit"``.
         progress: Called as ``progress("built", seconds=<seconds since the call>)`` once the model
-            is built: for SCIP when it starts to optimize (:func:`_report_solver_start`), for other
+            is built: for SCIP when it starts to optimize (``solve(..., on_model_built=)``), for other
             solvers when the cvxpy problem is. The watchdog of
             :func:`fairopt.core.isolation.run_isolated` starts its solve deadline there.
         verbose: Solver log.
@@ -369,9 +368,11 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
     solve_start = time.perf_counter()
     retries: list[dict[str, Any]] = []
     try:
-        with _report_solver_start(progress if not relax and cvx_solver == "SCIP" else None, start):
-            rec: SolveRecord = solve(problem, cvx_solver, time_limit=time_limit, verbose=verbose,
-                                     **solver_options)
+        # the watchdog's solve deadline starts when SCIP's model exists (most of the set-up happens in there)
+        built = (lambda: progress("built", seconds=time.perf_counter() - start)) \
+            if progress is not None and not relax and cvx_solver == "SCIP" else None
+        rec: SolveRecord = solve(problem, cvx_solver, time_limit=time_limit, verbose=verbose,
+                                 on_model_built=built, **solver_options)
     except SolverError as exc:
         limit = None if relax else _no_incumbent_limit(exc, node_limit, time_limit,
                                                         time.perf_counter() - solve_start)
@@ -412,42 +413,6 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
     return FormulationResult(formulation, relax, w, loss + lam * unf, loss, unf, rec.objective,
                              rec.status, rec.best_bound, rec.gap, rec.nodes, rec.seconds,
                              build_seconds, rec.solver, M, details)
-
-
-@contextlib.contextmanager
-def _report_solver_start(progress: Callable[..., None] | None, start: float) -> Iterator[None]:
-    """Report ``progress("built", seconds=<since start>)`` when SCIP starts to optimize.
-
-    Most of a large MIO's set-up happens inside ``problem.solve``, before SCIP runs: cvxpy's
-    compilation and its SCIP interface's model construction (Python loops over the constraint
-    matrix, growing with cones x nonzeros: 3 s for the strong MIO at m = 16, 12 s at m = 30, against
-    0.02 s for building the cvxpy problem). The watchdog's solve deadline must start after it, so
-    the report is made from cvxpy's ``SCIP._solve`` (called with the finished model, right before
-    ``model.optimize``; the warm-start interface of :mod:`fairopt.core.solvers` calls it too),
-    wrapped for the duration of this solve only and restored afterwards.
-
-    TODO(core.solvers): a ``solve(..., on_solver_start=callback)`` hook there would replace this wrapper.
-    """
-    if progress is None:
-        yield
-        return
-    from cvxpy.reductions.solvers.conic_solvers.scip_conif import SCIP
-
-    original = SCIP._solve
-    reported = False
-
-    def _solve(self, model, *args, **kwargs):
-        nonlocal reported
-        if not reported:
-            reported = True
-            progress("built", seconds=time.perf_counter() - start)
-        return original(self, model, *args, **kwargs)
-
-    SCIP._solve = _solve
-    try:
-        yield
-    finally:
-        SCIP._solve = original
 
 
 def _no_incumbent_limit(exc: BaseException, node_limit: int | None, time_limit: float | None,
