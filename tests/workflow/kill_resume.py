@@ -104,7 +104,6 @@ def main(argv: list[str] | None = None) -> int:
     snakemake = [sys.executable, "-m", "snakemake"]
     print(f"kill-and-resume in {work}: {args.kills} kill(s), seed {args.seed}", flush=True)
     with open(work / "kill_resume.log", "w", encoding="utf-8") as log:
-        total = None
         plan = subprocess.run([*snakemake, "-n", "--quiet", "rules", *options], cwd=work, env=env,
                               capture_output=True, text=True)
         match = re.search(r"^total\s+(\d+)$", plan.stdout, re.M)
