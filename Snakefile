@@ -23,3 +23,5 @@ rule all:
     input:
         all_targets(),
     default_target: True
+    # nothing to compute: never submitted to a cluster
+    localrule: True

@@ -8,6 +8,7 @@ from snakemake.utils import update_config, validate
 
 from fairopt.core.cli_config import retype_scalars
 from fairopt.core.config_check import check_solvers, check_top_level, stop_on_error
+from fairopt.core.job_resources import JobResources
 from fairopt.data.raw import check_obtainable, raw_file, registry, required_files
 from fairopt.studies.common import schema as study_schema
 
@@ -31,6 +32,11 @@ DATA_MIRROR = str(Path(config["data_mirror"]).expanduser().resolve())
 stop_on_error(check_obtainable, required_files(), copies="resources/raw", mirror=DATA_MIRROR,
               download=config["download"])
 ENV = "../../envs/fairopt.yaml"
+# What every rule asks a scheduler for (threads, mem_mb, runtime, cpus_per_task, a GPU on device cuda,
+# retries), measured: workflow/resources.yaml (fairopt.core.job_resources; `fairopt resources` compares it
+# with a run's benchmark files).
+JOB_RESOURCES = stop_on_error(JobResources.load, Path(workflow.basedir) / "workflow" / "resources.yaml",
+                              threads=config["threads"], scale=config["scale"])
 
 
 def study_settings(study, load):

@@ -16,7 +16,6 @@ DAFH = study_settings("dafh", dafh_load_settings)
 DAFH_PILOT = "results/dafh/pilot.json" if dafh_pilot_needed(DAFH) else None
 DAFH_RAW = {d: [raw_path(DAFH_LOADERS.info(d)["raw"][0], n) for n in DAFH_LOADERS.info(d)["raw"][1]]
             for d in DAFH["datasets"]}
-DAFH_RESOURCES = DAFH["resources"]
 DAFH_RUNS = dafh_jobs(DAFH)
 DAFH_SPLITS = range(DAFH["splits"]["count"])
 
@@ -40,14 +39,18 @@ rule dafh_prepare:
         timing="results/dafh/timing/prepare/{dataset}.json",
     log:
         "logs/dafh_prepare/{dataset}.log",
+    benchmark:
+        "benchmarks/dafh_prepare/{dataset}.tsv"
     params:
         splits=DAFH["splits"],
         data=DAFH["data"],
     wildcard_constraints:
         dataset="|".join(DAFH_RAW) or "none",
     priority: 2
+    threads: JOB_RESOURCES.threads("dafh_prepare")
     resources:
-        mem_mb=DAFH_RESOURCES["mem_mb"],
+        **JOB_RESOURCES.of("dafh_prepare", DAFH),
+    retries: JOB_RESOURCES.retries("dafh_prepare")
     conda:
         ENV
     script:
@@ -60,9 +63,15 @@ rule dafh_prepare_synthetic:
         timing="results/dafh/timing/prepare/synthetic.json",
     log:
         "logs/dafh_prepare_synthetic.log",
+    benchmark:
+        "benchmarks/dafh_prepare_synthetic.tsv"
     params:
         splits=DAFH["splits"],
         synthetic=DAFH["synthetic"],
+    threads: JOB_RESOURCES.threads("dafh_prepare_synthetic")
+    resources:
+        **JOB_RESOURCES.of("dafh_prepare_synthetic", DAFH),
+    retries: JOB_RESOURCES.retries("dafh_prepare_synthetic")
     conda:
         ENV
     script:
@@ -82,10 +91,10 @@ rule dafh_job_pilot:
     params:
         settings=DAFH,
     priority: 2
-    threads: config["threads"]
+    threads: JOB_RESOURCES.threads("dafh_job_pilot")
     resources:
-        mem_mb=DAFH_RESOURCES["mem_mb"],
-        runtime=DAFH_RESOURCES["runtime"],
+        **JOB_RESOURCES.of("dafh_job_pilot", DAFH),
+    retries: JOB_RESOURCES.retries("dafh_job_pilot")
     conda:
         ENV
     script:
@@ -108,10 +117,13 @@ rule dafh_job:
         dataset="|".join(DAFH_RAW) or "none",
         run=DAFH_BASELINE_RUN,
         split=r"\d+",
-    threads: config["threads"]
+    # on a cluster, profiles/slurm bundles these short jobs into submissions (group-components)
+    group:
+        "dafh_splits"
+    threads: JOB_RESOURCES.threads("dafh_job")
     resources:
-        mem_mb=DAFH_RESOURCES["mem_mb"],
-        runtime=DAFH_RESOURCES["runtime"],
+        **JOB_RESOURCES.of("dafh_job", DAFH),
+    retries: JOB_RESOURCES.retries("dafh_job")
     conda:
         ENV
     script:
@@ -135,10 +147,13 @@ rule dafh_job_grid:
         run=DAFH_GRID_RUN,
         split=r"\d+",
     priority: 1
-    threads: config["threads"]
+    # on a cluster, profiles/slurm bundles these short jobs into submissions (group-components)
+    group:
+        "dafh_splits"
+    threads: JOB_RESOURCES.threads("dafh_job_grid")
     resources:
-        mem_mb=DAFH_RESOURCES["mem_mb"],
-        runtime=DAFH_RESOURCES["runtime"],
+        **JOB_RESOURCES.of("dafh_job_grid", DAFH),
+    retries: JOB_RESOURCES.retries("dafh_job_grid")
     conda:
         ENV
     script:
@@ -159,10 +174,10 @@ rule dafh_job_curve:
         settings=DAFH,
     wildcard_constraints:
         split=r"\d+",
-    threads: config["threads"]
+    threads: JOB_RESOURCES.threads("dafh_job_curve")
     resources:
-        mem_mb=DAFH_RESOURCES["mem_mb"],
-        runtime=DAFH_RESOURCES["runtime"],
+        **JOB_RESOURCES.of("dafh_job_curve", DAFH),
+    retries: JOB_RESOURCES.retries("dafh_job_curve")
     conda:
         ENV
     script:
@@ -182,10 +197,10 @@ rule dafh_job_synthetic:
         "benchmarks/dafh_job_synthetic.tsv"
     params:
         settings=DAFH,
-    threads: config["threads"]
+    threads: JOB_RESOURCES.threads("dafh_job_synthetic")
     resources:
-        mem_mb=DAFH_RESOURCES["mem_mb"],
-        runtime=DAFH_RESOURCES["runtime"],
+        **JOB_RESOURCES.of("dafh_job_synthetic", DAFH),
+    retries: JOB_RESOURCES.retries("dafh_job_synthetic")
     conda:
         ENV
     script:
@@ -202,10 +217,10 @@ rule dafh_job_timing:
     params:
         bench=DAFH["benchmark"],
         dtype=DAFH["model"]["dtype"],
-    threads: config["threads"]
+    threads: JOB_RESOURCES.threads("dafh_job_timing")
     resources:
-        mem_mb=DAFH_RESOURCES["mem_mb"],
-        runtime=DAFH_RESOURCES["runtime"],
+        **JOB_RESOURCES.of("dafh_job_timing", DAFH),
+    retries: JOB_RESOURCES.retries("dafh_job_timing")
     conda:
         ENV
     script:
@@ -227,11 +242,14 @@ rule dafh_aggregate:
         table7=report("results/dafh/tables/table7.csv", caption="../report/dafh_tables.rst", category="dafh"),
     log:
         "logs/dafh_aggregate.log",
+    benchmark:
+        "benchmarks/dafh_aggregate.tsv"
     params:
         settings=DAFH,
+    threads: JOB_RESOURCES.threads("dafh_aggregate")
     resources:
-        mem_mb=2000,
-        runtime=10,
+        **JOB_RESOURCES.of("dafh_aggregate", DAFH),
+    retries: JOB_RESOURCES.retries("dafh_aggregate")
     conda:
         ENV
     script:
@@ -249,11 +267,14 @@ rule dafh_scorecard:
         timing_md="results/scorecard/timing/dafh.md",
     log:
         "logs/dafh_scorecard.log",
+    benchmark:
+        "benchmarks/dafh_scorecard.tsv"
     params:
         settings=DAFH,
+    threads: JOB_RESOURCES.threads("dafh_scorecard")
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **JOB_RESOURCES.of("dafh_scorecard", DAFH),
+    retries: JOB_RESOURCES.retries("dafh_scorecard")
     conda:
         ENV
     script:
@@ -273,12 +294,15 @@ rule dafh_benchmarks:
         md="results/benchmarks/dafh.md",
     log:
         "logs/dafh_benchmarks.log",
+    benchmark:
+        "benchmarks/dafh_benchmarks.tsv"
     params:
         settings=DAFH,
         cores=total_cores,
+    threads: JOB_RESOURCES.threads("dafh_benchmarks")
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **JOB_RESOURCES.of("dafh_benchmarks", DAFH),
+    retries: JOB_RESOURCES.retries("dafh_benchmarks")
     conda:
         ENV
     script:

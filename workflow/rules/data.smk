@@ -10,6 +10,8 @@ rule fetch_raw_file:
         "resources/raw/{dataset}/{filename}",
     log:
         "logs/fetch_raw_file/{dataset}/{filename}.log",
+    benchmark:
+        "benchmarks/fetch_raw_file/{dataset}/{filename}.tsv"
     params:
         mirror=DATA_MIRROR,
         download=config["download"],
@@ -17,6 +19,10 @@ rule fetch_raw_file:
     wildcard_constraints:
         dataset="|".join(sorted(registry())),
     localrule: True
+    threads: JOB_RESOURCES.threads("fetch_raw_file")
+    resources:
+        **JOB_RESOURCES.of("fetch_raw_file"),
+    retries: JOB_RESOURCES.retries("fetch_raw_file")
     conda:
         ENV
     script:
@@ -48,14 +54,18 @@ rule obtain_obermeyer_patients:
         provenance="resources/obermeyer/provenance.json",
     log:
         "logs/obtain_obermeyer_patients.log",
+    benchmark:
+        "benchmarks/obtain_obermeyer_patients.tsv"
     params:
         source=obermeyer_source(),
         real_in_mirror=obermeyer_real_in_mirror(),
         download=config["download"],
         timeout=config["download_timeout"],
         standin=OBERMEYER["standin"],
+    threads: JOB_RESOURCES.threads("obtain_obermeyer_patients")
     resources:
-        mem_mb=4000,
+        **JOB_RESOURCES.of("obtain_obermeyer_patients"),
+    retries: JOB_RESOURCES.retries("obtain_obermeyer_patients")
     conda:
         ENV
     script:
@@ -80,9 +90,12 @@ rule check_obermeyer_patients:
         ),
     log:
         "logs/check_obermeyer_patients.log",
-    threads: config["threads"]
+    benchmark:
+        "benchmarks/check_obermeyer_patients.tsv"
+    threads: JOB_RESOURCES.threads("check_obermeyer_patients")
     resources:
-        mem_mb=4000,
+        **JOB_RESOURCES.of("check_obermeyer_patients"),
+    retries: JOB_RESOURCES.retries("check_obermeyer_patients")
     conda:
         ENV
     script:

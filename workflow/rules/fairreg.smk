@@ -26,6 +26,8 @@ rule fairreg_prepare_synthetic:
         meta="results/fairreg/synthetic/instances/m{m}_seed{seed}.json",
     log:
         "logs/fairreg_prepare_synthetic/m{m}_seed{seed}.log",
+    benchmark:
+        "benchmarks/fairreg_prepare_synthetic/m{m}_seed{seed}.tsv"
     params:
         n=FAIRREG_SYN["n"],
         l=FAIRREG_SYN["l"],
@@ -33,6 +35,10 @@ rule fairreg_prepare_synthetic:
     wildcard_constraints:
         m=r"\d+",
         seed=r"\d+",
+    threads: JOB_RESOURCES.threads("fairreg_prepare_synthetic")
+    resources:
+        **JOB_RESOURCES.of("fairreg_prepare_synthetic", FAIRREG),
+    retries: JOB_RESOURCES.retries("fairreg_prepare_synthetic")
     conda:
         ENV
     script:
@@ -47,6 +53,8 @@ rule fairreg_prepare_real:
         info="results/fairreg/real/{dataset}/info.json",
     log:
         "logs/fairreg_prepare_real/{dataset}.log",
+    benchmark:
+        "benchmarks/fairreg_prepare_real/{dataset}.tsv"
     params:
         options=lambda w: FAIRREG_REAL[w.dataset],
         subsample=lambda w: FAIRREG_REAL["subsample"][w.dataset],
@@ -54,10 +62,12 @@ rule fairreg_prepare_real:
         test_size=FAIRREG_REAL["test_size"],
         split_seed=FAIRREG_REAL["split_seed"],
         intercept=FAIRREG_REAL["intercept"],
-    resources:
-        mem_mb=FAIRREG["resources"]["mem_mb_real"],
     wildcard_constraints:
         dataset=FAIRREG_REAL_DATASETS,
+    threads: JOB_RESOURCES.threads("fairreg_prepare_real")
+    resources:
+        **JOB_RESOURCES.of("fairreg_prepare_real", FAIRREG),
+    retries: JOB_RESOURCES.retries("fairreg_prepare_real")
     conda:
         ENV
     script:
@@ -79,16 +89,18 @@ rule fairreg_job_synthetic:
         "benchmarks/fairreg_job_synthetic/m{m}/seed{seed}/lam{lam}/{method}.tsv"
     params:
         options=fairreg_job_options(FAIRREG, "synthetic"),
-    threads: config["threads"]
-    resources:
-        mem_mb=FAIRREG["resources"]["mem_mb_synthetic"],
-        runtime=lambda w: (fairreg_mio_runtime(FAIRREG, FAIRREG_SYN["time_limit"])
-                           if FAIRREG_SYNTHETIC_METHODS.info(w.method).get("mio") else 10),
     wildcard_constraints:
         m=r"\d+",
         seed=r"\d+",
         lam=r"[0-9.e+-]+",
         method="|".join(FAIRREG_SYN["methods"]),
+    threads: JOB_RESOURCES.threads("fairreg_job_synthetic")
+    resources:
+        # an MIO: its time limit and the watchdog's allowance (fairreg_mio_runtime); otherwise 10 minutes
+        **JOB_RESOURCES.of("fairreg_job_synthetic", FAIRREG,
+                           runtime=lambda w: (fairreg_mio_runtime(FAIRREG, FAIRREG_SYN["time_limit"])
+                                              if FAIRREG_SYNTHETIC_METHODS.info(w.method).get("mio") else 10)),
+    retries: JOB_RESOURCES.retries("fairreg_job_synthetic")
     conda:
         ENV
     script:
@@ -112,15 +124,17 @@ rule fairreg_job_real:
         l=FAIRREG_REAL["l"],
         threshold_position=FAIRREG_REAL["threshold_position"],
         options=fairreg_job_options(FAIRREG, "real"),
-    threads: config["threads"]
-    resources:
-        mem_mb=FAIRREG["resources"]["mem_mb_real"],
-        runtime=lambda w: (fairreg_mio_runtime(FAIRREG, FAIRREG_REAL["mio_time_limit"])
-                           if FAIRREG_REAL_METHODS.info(w.method).get("mio") else 120),
     wildcard_constraints:
         dataset=FAIRREG_REAL_DATASETS,
         method="|".join(FAIRREG_REAL_METHODS),
         setting=r"base|lam[0-9.e+-]+|eps[0-9.e+-]+",
+    threads: JOB_RESOURCES.threads("fairreg_job_real")
+    resources:
+        # an MIO: its time limit and the watchdog's allowance (fairreg_mio_runtime); otherwise 120 minutes
+        **JOB_RESOURCES.of("fairreg_job_real", FAIRREG,
+                           runtime=lambda w: (fairreg_mio_runtime(FAIRREG, FAIRREG_REAL["mio_time_limit"])
+                                              if FAIRREG_REAL_METHODS.info(w.method).get("mio") else 120)),
+    retries: JOB_RESOURCES.retries("fairreg_job_real")
     conda:
         ENV
     script:
@@ -154,6 +168,12 @@ rule fairreg_aggregate_synthetic:
         formulations_timing_md="results/fairreg/synthetic/table_formulations_timing.md",
     log:
         "logs/fairreg_aggregate_synthetic.log",
+    benchmark:
+        "benchmarks/fairreg_aggregate_synthetic.tsv"
+    threads: JOB_RESOURCES.threads("fairreg_aggregate_synthetic")
+    resources:
+        **JOB_RESOURCES.of("fairreg_aggregate_synthetic", FAIRREG),
+    retries: JOB_RESOURCES.retries("fairreg_aggregate_synthetic")
     conda:
         ENV
     script:
@@ -175,10 +195,37 @@ rule fairreg_aggregate_real:
         times_md="results/fairreg/real/training_times.md",
     log:
         "logs/fairreg_aggregate_real.log",
+    benchmark:
+        "benchmarks/fairreg_aggregate_real.tsv"
+    threads: JOB_RESOURCES.threads("fairreg_aggregate_real")
+    resources:
+        **JOB_RESOURCES.of("fairreg_aggregate_real", FAIRREG),
+    retries: JOB_RESOURCES.retries("fairreg_aggregate_real")
     conda:
         ENV
     script:
         "../scripts/fairreg_aggregate_real.py"
+
+
+rule fairreg_job_mio_build:
+    input:
+        prepared=expand(rules.fairreg_prepare_real.output.prepared, dataset=FAIRREG["mio_build"]["datasets"]),
+    output:
+        csv="results/fairreg/benchmark/mio_build.csv",
+    log:
+        "logs/fairreg_job_mio_build.log",
+    benchmark:
+        "benchmarks/fairreg_job_mio_build.tsv"
+    params:
+        settings=FAIRREG,
+    threads: JOB_RESOURCES.threads("fairreg_job_mio_build")
+    resources:
+        **JOB_RESOURCES.of("fairreg_job_mio_build", FAIRREG),
+    retries: JOB_RESOURCES.retries("fairreg_job_mio_build")
+    conda:
+        ENV
+    script:
+        "../scripts/fairreg_job_mio_build.py"
 
 
 # what the scorecard and the benchmark table read (fairopt.studies.fairreg.tables.TABLES): results, then timings
@@ -212,9 +259,15 @@ rule fairreg_scorecard:
         comparison_timing="results/fairreg/comparison_timing.md",
     log:
         "logs/fairreg_scorecard.log",
+    benchmark:
+        "benchmarks/fairreg_scorecard.tsv"
     params:
         settings=FAIRREG,
     localrule: True
+    threads: JOB_RESOURCES.threads("fairreg_scorecard")
+    resources:
+        **JOB_RESOURCES.of("fairreg_scorecard", FAIRREG),
+    retries: JOB_RESOURCES.retries("fairreg_scorecard")
     conda:
         ENV
     script:
@@ -225,6 +278,7 @@ rule fairreg_benchmarks:
     input:
         paper="workflow/paper/fairreg.yaml",
         info=FAIRREG_REAL_INFO,
+        mio_build=rules.fairreg_job_mio_build.output.csv,
         **FAIRREG_TABLES,
     output:
         csv=report(
@@ -235,9 +289,15 @@ rule fairreg_benchmarks:
         md="results/benchmarks/fairreg.md",
     log:
         "logs/fairreg_benchmarks.log",
+    benchmark:
+        "benchmarks/fairreg_benchmarks.tsv"
     params:
         settings=FAIRREG,
     localrule: True
+    threads: JOB_RESOURCES.threads("fairreg_benchmarks")
+    resources:
+        **JOB_RESOURCES.of("fairreg_benchmarks", FAIRREG),
+    retries: JOB_RESOURCES.retries("fairreg_benchmarks")
     conda:
         ENV
     script:

@@ -1,7 +1,8 @@
 # FDFL study (fair decision-focused learning): alpha-fair decisions, two-stage vs decision-focused
-# training, Table 2, figures, scorecard. Stages: fdfl_prepare -> fdfl_job -> fdfl_aggregate ->
-# fdfl_scorecard -> fdfl_benchmarks -> figures. Settings: fairopt.studies.fdfl.settings (schema and
-# presets in src/fairopt/studies/fdfl/); methods are configuration (fdfl.methods), tables are
+# training, Table 2, figures, scorecard. Stages: fdfl_prepare -> fdfl_job (the training jobs
+# fdfl_job_trials_<first>_<last>) -> fdfl_aggregate -> fdfl_scorecard -> fdfl_benchmarks -> figures.
+# Settings: fairopt.studies.fdfl.settings (schema and presets in src/fairopt/studies/fdfl/); methods
+# are configuration (fdfl.methods), tables are
 # ordered method lists (fdfl.tables), both checked before any job runs. Each distinct training
 # configuration is trained once (FDFL.trainings): a method configured like an earlier one reads that
 # method's trial files (FDFL.trained_as), in every table.
@@ -29,11 +30,14 @@ rule fdfl_prepare_table:
         ),
     log:
         "logs/fdfl_prepare_table.log",
+    benchmark:
+        "benchmarks/fdfl_prepare_table.tsv"
     params:
         gain=FDFL_CFG["data"],
-    threads: config["threads"]
+    threads: JOB_RESOURCES.threads("fdfl_prepare_table")
     resources:
-        mem_mb=4000,
+        **JOB_RESOURCES.of("fdfl_prepare_table", FDFL_CFG),
+    retries: JOB_RESOURCES.retries("fdfl_prepare_table")
     conda:
         ENV
     script:
@@ -49,49 +53,68 @@ rule fdfl_prepare_trials:
         splits="results/fdfl/data/splits.csv",
     log:
         "logs/fdfl_prepare_trials.log",
+    benchmark:
+        "benchmarks/fdfl_prepare_trials.tsv"
     params:
         n=FDFL_CFG["sample"]["n"],
         random_state=FDFL_CFG["sample"]["random_state"],
         trials=FDFL_CFG["trials"],
         test_size=FDFL_CFG["test_size"],
+    threads: JOB_RESOURCES.threads("fdfl_prepare_trials")
+    resources:
+        **JOB_RESOURCES.of("fdfl_prepare_trials", FDFL_CFG),
+    retries: JOB_RESOURCES.retries("fdfl_prepare_trials")
     conda:
         ENV
     script:
         "../scripts/fdfl_prepare_trials.py"
 
 
-rule fdfl_job:
-    input:
-        sample=rules.fdfl_prepare_trials.output.sample,
-        splits=rules.fdfl_prepare_trials.output.splits,
-        provenance=OBERMEYER_PATIENTS.provenance,
-    output:
-        trial="results/fdfl/trials/{method}/trial-{trial}.json",
-        # measured seconds (training, per epoch, the job's clock): kept out of the record
-        timing="results/fdfl/timing/trials/{method}/trial-{trial}.json",
-    log:
-        "logs/fdfl_job/{method}/trial-{trial}.log",
-    benchmark:
-        "benchmarks/fdfl_job/{method}/trial-{trial}.tsv"
-    params:
-        # the parsed method (editing one method re-runs only its trials) and the shared trial config
-        method=lambda w: method_record(FDFL.methods[w.method]),
-        settings=fdfl_trial_config(FDFL_CFG),
-    wildcard_constraints:
-        method="|".join(sorted(FDFL.trainings)),
-        trial=r"\d+",
-    threads: config["threads"]
-    resources:
-        mem_mb=1500,
-        runtime=30,
-    conda:
-        ENV
-    script:
-        "../scripts/fdfl_job.py"
+# Training jobs: one per (method, block of fdfl.trial_block consecutive trials), rule
+# fdfl_job_trials_<first>_<last>. A block job writes every trial's record and timing at the per-trial
+# paths below (as a job per trial would), so a block of 1 is a job per trial (a cluster) and a block of
+# 10 pays the interpreter, torch import and data reading once for a method's 10 trials (one machine).
+FDFL_TRIAL = "results/fdfl/trials/{method}/trial-{trial}.json"
+# measured seconds (training, per epoch, the job's stages and clock): kept out of the record
+FDFL_TRIAL_TIMING = "results/fdfl/timing/trials/{method}/trial-{trial}.json"
+# the block's benchmark file (the rule family's folder, as fairopt's benchmark readers expect)
+FDFL_JOB_BENCHMARK = "benchmarks/fdfl_job/{method}/trials-{first}-{last}.tsv"
 
+for FDFL_BLOCK in FDFL.trial_blocks:
 
-FDFL_TRIAL = rules.fdfl_job.output.trial
-FDFL_TRIAL_TIMING = rules.fdfl_job.output.timing
+    rule:
+        name:
+            f"fdfl_job_trials_{FDFL_BLOCK[0]}_{FDFL_BLOCK[-1]}"
+        input:
+            sample=rules.fdfl_prepare_trials.output.sample,
+            splits=rules.fdfl_prepare_trials.output.splits,
+            provenance=OBERMEYER_PATIENTS.provenance,
+        output:
+            # the trials of the block, in order (the script reads them from these paths)
+            trials=expand(FDFL_TRIAL, method="{method}", trial=FDFL_BLOCK),
+            timings=expand(FDFL_TRIAL_TIMING, method="{method}", trial=FDFL_BLOCK),
+        log:
+            f"logs/fdfl_job/{{method}}/trials-{FDFL_BLOCK[0]}-{FDFL_BLOCK[-1]}.log",
+        benchmark:
+            f"benchmarks/fdfl_job/{{method}}/trials-{FDFL_BLOCK[0]}-{FDFL_BLOCK[-1]}.tsv"
+        params:
+            # the parsed method (editing one method re-runs only its trials) and the shared trial config;
+            # not the block (regrouping trials into jobs re-runs nothing)
+            method=lambda w: method_record(FDFL.methods[w.method]),
+            settings=fdfl_trial_config(FDFL_CFG),
+        wildcard_constraints:
+            method="|".join(sorted(FDFL.trainings)),
+        # on a cluster, profiles/slurm bundles block jobs into submissions (group-components)
+        group:
+            "fdfl_trials"
+        threads: JOB_RESOURCES.threads("fdfl_job")
+        resources:
+            **JOB_RESOURCES.of("fdfl_job", FDFL_CFG),
+        retries: JOB_RESOURCES.retries("fdfl_job")
+        conda:
+            ENV
+        script:
+            "../scripts/fdfl_job.py"
 
 
 include: "fdfl_inputs.smk"
@@ -109,10 +132,10 @@ rule fdfl_job_timing:
     params:
         benchmark=FDFL_CFG["benchmark"],
         decision=FDFL_CFG["decision"],
-    threads: config["threads"]
+    threads: JOB_RESOURCES.threads("fdfl_job_timing")
     resources:
-        mem_mb=4000,
-        runtime=30,
+        **JOB_RESOURCES.of("fdfl_job_timing", FDFL_CFG),
+    retries: JOB_RESOURCES.retries("fdfl_job_timing")
     conda:
         ENV
     script:
@@ -126,9 +149,14 @@ rule fdfl_job_illustrative:
         lines="results/fdfl/illustrative/lines.csv",
     log:
         "logs/fdfl_job_illustrative.log",
+    benchmark:
+        "benchmarks/fdfl_job_illustrative.tsv"
     params:
         illustrative=FDFL_CFG["illustrative"],
-    threads: config["threads"]
+    threads: JOB_RESOURCES.threads("fdfl_job_illustrative")
+    resources:
+        **JOB_RESOURCES.of("fdfl_job_illustrative", FDFL_CFG),
+    retries: JOB_RESOURCES.retries("fdfl_job_illustrative")
     conda:
         ENV
     script:
@@ -157,11 +185,17 @@ rule fdfl_aggregate:
         history_timing="results/fdfl/tables/{table}_history_timing.csv",
     log:
         "logs/fdfl_aggregate/{table}.log",
+    benchmark:
+        "benchmarks/fdfl_aggregate/{table}.tsv"
     params:
         rows=lambda w: fdfl_table_rows(w.table),
     wildcard_constraints:
         table="|".join(sorted(FDFL.tables)),
     localrule: True
+    threads: JOB_RESOURCES.threads("fdfl_aggregate")
+    resources:
+        **JOB_RESOURCES.of("fdfl_aggregate", FDFL_CFG),
+    retries: JOB_RESOURCES.retries("fdfl_aggregate")
     conda:
         ENV
     script:
@@ -175,9 +209,15 @@ rule fdfl_aggregate_index:
         "results/fdfl/tables/index.csv",
     log:
         "logs/fdfl_aggregate_index.log",
+    benchmark:
+        "benchmarks/fdfl_aggregate_index.tsv"
     params:
         tables=FDFL.run_tables,
     localrule: True
+    threads: JOB_RESOURCES.threads("fdfl_aggregate_index")
+    resources:
+        **JOB_RESOURCES.of("fdfl_aggregate_index", FDFL_CFG),
+    retries: JOB_RESOURCES.retries("fdfl_aggregate_index")
     conda:
         ENV
     script:
@@ -194,10 +234,16 @@ rule fdfl_scorecard:
         timing_md="results/scorecard/timing/fdfl.md",
     log:
         "logs/fdfl_scorecard.log",
+    benchmark:
+        "benchmarks/fdfl_scorecard.tsv"
     params:
         scorecard=FDFL_CFG["scorecard"],
         methods=FDFL_CFG["methods"],
     localrule: True
+    threads: JOB_RESOURCES.threads("fdfl_scorecard")
+    resources:
+        **JOB_RESOURCES.of("fdfl_scorecard", FDFL_CFG),
+    retries: JOB_RESOURCES.retries("fdfl_scorecard")
     conda:
         ENV
     script:
@@ -210,17 +256,24 @@ rule fdfl_benchmarks:
         trials=fdfl_table(FDFL_PAPER_TABLE, "trials_timing"),
         jobs=fdfl_table_benchmarks(FDFL_PAPER_TABLE),
         decision=rules.fdfl_job_timing.output.timing,
+        # measured alone by `python -m fairopt.studies.fdfl.wall_time` (the table says "not measured" without it)
+        wall=fdfl_wall_timing,
     output:
         csv="results/benchmarks/fdfl.csv",
         md="results/benchmarks/fdfl.md",
     log:
         "logs/fdfl_benchmarks.log",
+    benchmark:
+        "benchmarks/fdfl_benchmarks.tsv"
     params:
         targets=FDFL_CFG["benchmark"]["targets"],
         methods=FDFL_CFG["methods"],
         solver=FDFL_CFG["decision"]["solver"],
-        cores=total_cores,
     localrule: True
+    threads: JOB_RESOURCES.threads("fdfl_benchmarks")
+    resources:
+        **JOB_RESOURCES.of("fdfl_benchmarks", FDFL_CFG),
+    retries: JOB_RESOURCES.retries("fdfl_benchmarks")
     conda:
         ENV
     script:

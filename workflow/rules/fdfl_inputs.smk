@@ -1,5 +1,6 @@
 # Input functions and path helpers of the FDFL rules (fdfl.smk): Snakemake's style keeps functions out of
 # rule files. They read the globals of fdfl.smk when called.
+import os
 
 
 def fdfl_table_sources(table):
@@ -13,13 +14,14 @@ def fdfl_table_trials(table):
 
 
 def fdfl_table_timings(table):
-    """Timing JSONs of the trials of a table (beside each trial JSON: fdfl_job's ``timing`` output)."""
+    """Timing JSONs of the trials of a table (beside each trial JSON: the training job's ``timings``)."""
     return expand(FDFL_TRIAL_TIMING, method=fdfl_table_sources(table), trial=FDFL.trials)
 
 
 def fdfl_table_benchmarks(table):
-    """The job benchmark files of a table's trainings."""
-    return expand(rules.fdfl_job.benchmark, method=fdfl_table_sources(table), trial=FDFL.trials)
+    """The benchmark files of the training jobs of a table's trainings (one per method and trial block)."""
+    return [FDFL_JOB_BENCHMARK.format(method=m, first=block[0], last=block[-1])
+            for m in fdfl_table_sources(table) for block in FDFL.trial_blocks]
 
 
 def fdfl_table_rows(table):
@@ -49,3 +51,9 @@ def fdfl_scorecard_inputs(wildcards):
         inputs["layer"] = fdfl_table(FDFL_LAYER_TABLE, "trials")
     return inputs
 
+
+
+def fdfl_wall_timing(wildcards):
+    """The measured wall times of ``python -m fairopt.studies.fdfl.wall_time`` when the file exists (else none)."""
+    path = "results/fdfl/benchmarks/wall_time.csv"
+    return [path] if os.path.exists(path) else []

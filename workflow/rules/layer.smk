@@ -1,7 +1,8 @@
 # Fairness-layer study (Troxell, Montufar & Roemer): the F-Layer, online primal-dual inference and the
 # baselines on the 32-dataset synthetic design, SBA loans and the employee wage audit; the timing job
 # (fairopt's exact layer vs its cvxpylayers back end and vs the authors' package fairness-training, which is
-# optional: pip install -e '.[bench]'). Stages: layer_prepare -> layer_job -> layer_aggregate -> layer_scorecard ->
+# optional: pip install -e '.[bench]'). Every torch job runs on layer.device (auto | cpu | cuda, default cpu;
+# fairopt.core.device) and records it. Stages: layer_prepare -> layer_job -> layer_aggregate -> layer_scorecard ->
 # layer_benchmarks -> figures. Settings: fairopt.studies.layer.settings (schema and presets in
 # src/fairopt/studies/layer/). One job per (dataset, setting, method, seed) writes one record JSON, so a
 # killed run resumes per job; the Penalty baseline fits its whole lambda grid inside its one job.
@@ -10,6 +11,7 @@
 # the `timing` figure; every other file of the study is the same byte for byte in two runs of one config.
 from fairopt.studies.layer.methods import METHODS as LAYER_METHODS
 from fairopt.studies.layer.prepare import PARTS as LAYER_PARTS
+from fairopt.studies.layer.settings import epoch_benchmark as layer_epoch_benchmark
 from fairopt.studies.layer.settings import job_section as layer_job_section
 from fairopt.studies.layer.settings import load_settings as layer_load_settings
 from fairopt.studies.layer.settings import parse_setting_name as layer_parse_setting_name
@@ -29,6 +31,8 @@ rule layer_prepare_synthetic:
         **{part: f"results/layer/prepared/synthetic/syn{{syn}}-seed{{seed}}/{part}.npz" for part in LAYER_PARTS},
     log:
         "logs/layer_prepare_synthetic/syn{syn}-seed{seed}.log",
+    benchmark:
+        "benchmarks/layer_prepare_synthetic/syn{syn}-seed{seed}.tsv"
     params:
         experiment="synthetic",
         source=lambda w: int(w.syn),
@@ -37,8 +41,10 @@ rule layer_prepare_synthetic:
     wildcard_constraints:
         syn=r"\d\d",
         seed=r"\d+",
+    threads: JOB_RESOURCES.threads("layer_prepare_synthetic")
     resources:
-        mem_mb=LAYER["synthetic"]["resources"]["mem_mb"],
+        **JOB_RESOURCES.of("layer_prepare_synthetic", LAYER),
+    retries: JOB_RESOURCES.retries("layer_prepare_synthetic")
     conda:
         ENV
     script:
@@ -52,12 +58,18 @@ rule layer_prepare_sba:
         **{part: f"results/layer/prepared/sba/seed-{{seed}}/{part}.npz" for part in LAYER_PARTS},
     log:
         "logs/layer_prepare_sba/seed-{seed}.log",
+    benchmark:
+        "benchmarks/layer_prepare_sba/seed-{seed}.tsv"
     params:
         experiment="sba",
         seed=lambda w: int(w.seed),
         section={"split": LAYER["sba"]["split"]},
     wildcard_constraints:
         seed=r"\d+",
+    threads: JOB_RESOURCES.threads("layer_prepare_sba")
+    resources:
+        **JOB_RESOURCES.of("layer_prepare_sba", LAYER),
+    retries: JOB_RESOURCES.retries("layer_prepare_sba")
     conda:
         ENV
     script:
@@ -71,10 +83,16 @@ rule layer_prepare_employee:
         **{part: f"results/layer/prepared/employee/{part}.npz" for part in LAYER_PARTS},
     log:
         "logs/layer_prepare_employee.log",
+    benchmark:
+        "benchmarks/layer_prepare_employee.tsv"
     params:
         experiment="employee",
         seed=0,
         section={},
+    threads: JOB_RESOURCES.threads("layer_prepare_employee")
+    resources:
+        **JOB_RESOURCES.of("layer_prepare_employee", LAYER),
+    retries: JOB_RESOURCES.retries("layer_prepare_employee")
     conda:
         ENV
     script:
@@ -100,10 +118,10 @@ rule layer_job_synthetic:
         setting=r"b\d+-i\d+",
         syn=r"\d\d",
         seed=r"\d+",
-    threads: config["threads"]
+    threads: JOB_RESOURCES.threads("layer_job_synthetic")
     resources:
-        mem_mb=LAYER["synthetic"]["resources"]["mem_mb"],
-        runtime=layer_runtime("synthetic"),
+        **JOB_RESOURCES.of("layer_job_synthetic", LAYER, runtime=layer_runtime("synthetic")),
+    retries: JOB_RESOURCES.retries("layer_job_synthetic")
     conda:
         ENV
     script:
@@ -127,10 +145,13 @@ rule layer_job_sba:
     wildcard_constraints:
         method="|".join(LAYER_METHODS),
         seed=r"\d+",
-    threads: config["threads"]
+    # on a cluster, profiles/slurm bundles these short jobs into submissions (group-components)
+    group:
+        "layer_seeds"
+    threads: JOB_RESOURCES.threads("layer_job_sba")
     resources:
-        mem_mb=LAYER["sba"]["resources"]["mem_mb"],
-        runtime=layer_runtime("sba"),
+        **JOB_RESOURCES.of("layer_job_sba", LAYER, runtime=layer_runtime("sba")),
+    retries: JOB_RESOURCES.retries("layer_job_sba")
     conda:
         ENV
     script:
@@ -154,10 +175,10 @@ rule layer_job_employee:
     wildcard_constraints:
         method="|".join(LAYER_METHODS),
         seed=r"\d+",
-    threads: config["threads"]
+    threads: JOB_RESOURCES.threads("layer_job_employee")
     resources:
-        mem_mb=LAYER["employee"]["resources"]["mem_mb"],
-        runtime=layer_runtime("employee"),
+        **JOB_RESOURCES.of("layer_job_employee", LAYER, runtime=layer_runtime("employee")),
+    retries: JOB_RESOURCES.retries("layer_job_employee")
     conda:
         ENV
     script:
@@ -173,13 +194,13 @@ rule layer_job_timing:
     benchmark:
         "benchmarks/layer_job_timing.tsv"
     params:
-        bench={k: v for k, v in LAYER["benchmark"].items() if k != "resources"},
-        epoch={"n_rows": LAYER["synthetic"]["split"][0], "n_features": LAYER["synthetic"]["n_features"],
-               "hidden": LAYER["synthetic"]["model"]["hidden"], "eps": LAYER["synthetic"]["eps"]},
-    threads: config["threads"]
+        bench=LAYER["benchmark"],
+        epoch=layer_epoch_benchmark(LAYER),
+        device=LAYER["device"],
+    threads: JOB_RESOURCES.threads("layer_job_timing")
     resources:
-        mem_mb=LAYER["benchmark"]["resources"]["mem_mb"],
-        runtime=LAYER["benchmark"]["resources"]["runtime"],
+        **JOB_RESOURCES.of("layer_job_timing", LAYER),
+    retries: JOB_RESOURCES.retries("layer_job_timing")
     conda:
         ENV
     script:
@@ -193,13 +214,16 @@ rule layer_job_authors_check:
         authors="results/layer/checks/authors_check.csv",
     log:
         "logs/layer_job_authors_check.log",
+    benchmark:
+        "benchmarks/layer_job_authors_check.tsv"
     params:
         check=LAYER["benchmark"]["authors_check"],
         seed=LAYER["benchmark"]["seed"],
-    threads: 1
+        device=LAYER["device"],
+    threads: JOB_RESOURCES.threads("layer_job_authors_check")
     resources:
-        mem_mb=LAYER["benchmark"]["resources"]["mem_mb"],
-        runtime=LAYER["benchmark"]["resources"]["runtime"],
+        **JOB_RESOURCES.of("layer_job_authors_check", LAYER),
+    retries: JOB_RESOURCES.retries("layer_job_authors_check")
     conda:
         ENV
     script:
@@ -227,13 +251,16 @@ rule layer_aggregate_synthetic:
         summary_timing="results/layer/tables/synthetic_summary_timing.csv",
     log:
         "logs/layer_aggregate_synthetic.log",
+    benchmark:
+        "benchmarks/layer_aggregate_synthetic.tsv"
     params:
         slack=LAYER_SYN["infeasible_slack"],
         methods=LAYER_SYN["methods"],
         settings=LAYER_SETTINGS,
+    threads: JOB_RESOURCES.threads("layer_aggregate_synthetic")
     resources:
-        mem_mb=2000,
-        runtime=5,
+        **JOB_RESOURCES.of("layer_aggregate_synthetic", LAYER),
+    retries: JOB_RESOURCES.retries("layer_aggregate_synthetic")
     conda:
         ENV
     script:
@@ -256,12 +283,15 @@ rule layer_aggregate_sba:
         runs_timing="results/layer/tables/sba_runs_timing.csv",
     log:
         "logs/layer_aggregate_sba.log",
+    benchmark:
+        "benchmarks/layer_aggregate_sba.tsv"
     params:
         slack=LAYER_SBA["infeasible_slack"],
         methods=LAYER_SBA["methods"],
+    threads: JOB_RESOURCES.threads("layer_aggregate_sba")
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **JOB_RESOURCES.of("layer_aggregate_sba", LAYER),
+    retries: JOB_RESOURCES.retries("layer_aggregate_sba")
     conda:
         ENV
     script:
@@ -282,11 +312,14 @@ rule layer_aggregate_employee:
         runs_timing="results/layer/tables/employee_runs_timing.csv",
     log:
         "logs/layer_aggregate_employee.log",
+    benchmark:
+        "benchmarks/layer_aggregate_employee.tsv"
     params:
         methods=LAYER_EMP["methods"],
+    threads: JOB_RESOURCES.threads("layer_aggregate_employee")
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **JOB_RESOURCES.of("layer_aggregate_employee", LAYER),
+    retries: JOB_RESOURCES.retries("layer_aggregate_employee")
     conda:
         ENV
     script:
@@ -312,11 +345,14 @@ rule layer_scorecard:
         timing_md="results/scorecard/timing/layer.md",
     log:
         "logs/layer_scorecard.log",
+    benchmark:
+        "benchmarks/layer_scorecard.tsv"
     params:
         settings=LAYER,
+    threads: JOB_RESOURCES.threads("layer_scorecard")
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **JOB_RESOURCES.of("layer_scorecard", LAYER),
+    retries: JOB_RESOURCES.retries("layer_scorecard")
     conda:
         ENV
     script:
@@ -338,13 +374,18 @@ rule layer_benchmarks:
         md="results/benchmarks/layer.md",
     log:
         "logs/layer_benchmarks.log",
+    benchmark:
+        "benchmarks/layer_benchmarks.tsv"
     params:
         target_batch_size=LAYER["benchmark"]["target_batch_size"],
         target_speedup=LAYER["benchmark"]["target_speedup"],
+        epoch_target_ratio=LAYER["benchmark"]["epoch_target_ratio"],
+        scale=LAYER["scale"],
         solver=LAYER["benchmark"]["solver_args"],
+    threads: JOB_RESOURCES.threads("layer_benchmarks")
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **JOB_RESOURCES.of("layer_benchmarks", LAYER),
+    retries: JOB_RESOURCES.retries("layer_benchmarks")
     conda:
         ENV
     script:

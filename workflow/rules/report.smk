@@ -14,6 +14,12 @@ rule render_notebook:
         ),
     log:
         "logs/render_notebook/{study}/{name}.log",
+    benchmark:
+        "benchmarks/render_notebook/{study}/{name}.tsv"
+    threads: JOB_RESOURCES.threads("render_notebook")
+    resources:
+        **JOB_RESOURCES.of("render_notebook"),
+    retries: JOB_RESOURCES.retries("render_notebook")
     conda:
         ENV
     script:
@@ -34,7 +40,13 @@ rule combine_scorecards:
         timing_md="results/scorecard/timing/scorecard.md",
     log:
         "logs/combine_scorecards.log",
+    benchmark:
+        "benchmarks/combine_scorecards.tsv"
     localrule: True
+    threads: JOB_RESOURCES.threads("combine_scorecards")
+    resources:
+        **JOB_RESOURCES.of("combine_scorecards"),
+    retries: JOB_RESOURCES.retries("combine_scorecards")
     conda:
         ENV
     script:
@@ -53,7 +65,13 @@ rule combine_benchmarks:
         md="results/benchmarks/summary.md",
     log:
         "logs/combine_benchmarks.log",
+    benchmark:
+        "benchmarks/combine_benchmarks.tsv"
     localrule: True
+    threads: JOB_RESOURCES.threads("combine_benchmarks")
+    resources:
+        **JOB_RESOURCES.of("combine_benchmarks"),
+    retries: JOB_RESOURCES.retries("combine_benchmarks")
     conda:
         ENV
     script:

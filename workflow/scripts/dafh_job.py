@@ -26,7 +26,7 @@ with logged(smk.log[0]) as log, threadpool_limits(smk.threads):
         torch.set_num_threads(smk.threads)
     parts = read_parts({part: getattr(smk.input, part) for part in PARTS})
     ctx = Context(n_groups=k, seed=int(settings["splits"]["seed"]) + split, grid=grid, model=settings["model"],
-                  baselines=settings["baselines"])
+                  baselines=settings["baselines"], device=settings["device"])
     composition = (smk.wildcards.dataset == settings["figures"]["composition_dataset"] and method == "dafh")
     record, timing = run_job(parts, method, ctx, alpha=float(settings["metrics"]["mcnemar_alpha"]),
                              composition=composition, log=log.info)

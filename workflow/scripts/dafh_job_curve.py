@@ -26,7 +26,8 @@ with logged(smk.log[0]) as log, threadpool_limits(smk.threads):
     trivial = METHODS.get("trivial")(parts, Context(n_groups=None, seed=seed))[0].full
     config = curve_config(settings, pilot, dataset)
     record = run_curve(parts, config=config, trivial=trivial, seed=seed,
-                       alpha=float(settings["metrics"]["mcnemar_alpha"]), dtype=settings["model"]["dtype"])
+                       alpha=float(settings["metrics"]["mcnemar_alpha"]), dtype=settings["model"]["dtype"],
+                       device=settings["device"])
     record.update(dataset=dataset, split=split)
     log.info("%s split %d: %d steps of %s", dataset, split, len(record["steps"]), config)
     write_json(smk.output.record, record)

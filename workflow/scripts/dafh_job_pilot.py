@@ -19,7 +19,8 @@ with logged(smk.log[0]) as log, threadpool_limits(smk.threads):
     parts = {d: read_parts({p: smk.input[f"{d}_{p}"] for p in PARTS}) for d in settings["datasets"]}
     pilot = run_pilot(parts, candidates=settings["pilot"]["candidates"], table3=settings["table3"],
                       model=settings["model"], seed=int(settings["splits"]["seed"]),
-                      alpha=float(settings["metrics"]["mcnemar_alpha"]), keep=int(settings["pilot"]["keep"]))
+                      alpha=float(settings["metrics"]["mcnemar_alpha"]), keep=int(settings["pilot"]["keep"]),
+                      device=settings["device"])
     log.info("pilot: lr_group %s, lr_decoupled %s (%d scored pairs)", pilot["lr_group"], pilot["lr_decoupled"],
              len(pilot["rows"]))
     write_json(smk.output.record, pilot)

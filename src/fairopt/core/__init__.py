@@ -8,6 +8,7 @@
 * :mod:`~fairopt.core.isolation` -- a solver call in a child process with a wall-clock limit;
 * :mod:`~fairopt.core.training` -- the one training loop;
 * :mod:`~fairopt.core.models` -- MLP builder, seeding;
+* :mod:`~fairopt.core.device` -- the `device` setting (auto, cpu, cuda) of torch studies;
 * :mod:`~fairopt.core.runlog` -- logging of workflow jobs;
 * :mod:`~fairopt.core.timing` -- wall/CPU time of a job with cores and load average;
 * :mod:`~fairopt.core.cli_config` -- typed nested ``--config`` overrides.

@@ -1,8 +1,9 @@
 """Run one solver call in a child process with a wall-clock watchdog.
 
-SCIP is given a time limit, but two things are not bounded by it: cvxpy's SCIP interface builds
-the model in Python (its cost grows with the number of cones times the number of nonzeros, i.e.
-quadratically in ``m`` for the strong formulation), and the Ipopt/MUMPS/METIS build inside the
+SCIP is given a time limit, but two things are not bounded by it: the model is built before SCIP
+starts (natively in PySCIPOpt linear in the nonzeros, :mod:`fairopt.methods.fairreg.native`; through
+cvxpy's SCIP interface, still available, its cost grows with the number of cones times the number of
+nonzeros, i.e. quadratically in ``m`` for the strong formulation), and the Ipopt/MUMPS/METIS build inside the
 pyscipopt wheel (SCIP 10) can corrupt memory when SCIP's NLP heuristics run on strong-formulation
 instances (observed from ``m = 30``: ``munmap_chunk(): invalid pointer`` in METIS's nested
 dissection, then an abort or a hang; the config's Ipopt options avoid the METIS ordering). A crash
@@ -22,9 +23,9 @@ keyword ``progress_kw``) within ``build`` seconds of the start; from that report
     ``solve + per_build_second * <build seconds>``
 
 seconds more (``solve`` covers the solver's own limit, e.g. ``factor * time limit + margin``; the
-second term the work that grows with the model but happens inside the solver call -- cvxpy's
-compilation and the solver interface's model construction, which take a multiple of the build
-time). So a solve with a 0.01 s limit on a small model is given up after seconds, not after a
+second term the work that grows with the model but happens around the solver's clock -- reading
+the solution back and polishing it, and through cvxpy its compilation and its SCIP interface's model
+construction, which take a multiple of the build time). So a solve with a 0.01 s limit on a small model is given up after seconds, not after a
 fixed 15 minutes, and a large model still gets the time its construction needs.
 
 The caller records these outcomes as statuses of the result; nothing is retried or dropped here.

@@ -5,7 +5,10 @@ problems and SCIP for mixed-integer ones. MOSEK (or Gurobi) is used only when as
 only if it is installed and licensed; otherwise :class:`~fairopt.core.errors.SolverError` says so
 before any work.
 
-:func:`solve` is the one place that calls ``problem.solve``. It reads the status: an
+:func:`solve` is the one place that calls ``problem.solve``; :func:`solve_scip` is its counterpart
+for a model built natively in PySCIPOpt (no cvxpy in between: cvxpy's SCIP interface builds its
+model in Python loops whose cost grows with cones x nonzeros, minutes to hours on large MIOs, all
+outside SCIP's time limit). Both read the status the same way and return a :class:`SolveRecord`. It reads the status: an
 ``optimal_inaccurate``, infeasible, unbounded or failed solve raises ``SolverError``; the only
 non-optimal outcome that is returned is a mixed-integer solve stopped by its limit with an
 incumbent, and it is *recorded* as ``status="time_limit"`` or ``"node_limit"`` together with the
@@ -16,6 +19,7 @@ node limit give the same incumbent, bound and gap (the smoke and CI presets use 
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import time
 from dataclasses import dataclass, field
@@ -34,7 +38,10 @@ __all__ = [
     "resolve_solver",
     "mosek_licensed",
     "solve",
+    "solve_scip",
 ]
+
+log = logging.getLogger(__name__)
 
 #: config name -> cvxpy solver name, for continuous conic problems
 CONIC_SOLVERS = {"clarabel": "CLARABEL", "scs": "SCS", "mosek": "MOSEK", "gurobi": "GUROBI"}
@@ -289,3 +296,137 @@ def solve(problem: cp.Problem, solver: str, *, time_limit: float | None = None,
     objective = float(problem.value)
     return SolveRecord(solver, "optimal", objective, objective, 0.0,
                        getattr(problem.solver_stats, "num_iters", None), seconds, status)
+
+
+
+def _scip_progress_handler(label: str, every: float) -> Any:
+    """A PySCIPOpt event handler that logs SCIP's progress to :data:`log` (the job's log).
+
+    One line per new incumbent and, between them, at most one every ``every`` wall seconds when a
+    node or an LP is solved: SCIP's clock (``getSolvingTime``), nodes, incumbent, dual bound and the gap as
+    :class:`SolveRecord` defines it; a last line when the solve ends (:func:`solve_scip` adds a first
+    one: the model's size, the limits and the warm start). Logged through Python's logging, so a MIO in a forked child
+    (:mod:`fairopt.core.isolation`) writes to the rule's log file as it runs.
+    """
+    from pyscipopt import Eventhdlr, SCIP_EVENTTYPE
+
+    # node ends and LP solves (the separation rounds of a long root node) give the periodic lines
+    events = SCIP_EVENTTYPE.BESTSOLFOUND | SCIP_EVENTTYPE.NODESOLVED | SCIP_EVENTTYPE.LPSOLVED
+
+    class Progress(Eventhdlr):
+        last = -math.inf
+
+        def eventinit(self):
+            self.model.catchEvent(events, self)
+
+        def eventexit(self):
+            self.model.dropEvent(events, self)
+
+        def eventexec(self, event):
+            now = time.perf_counter()
+            found = event.getType() == SCIP_EVENTTYPE.BESTSOLFOUND
+            if found or now - self.last >= every:
+                self.last = now
+                self.line("new incumbent" if found else "progress")
+            return {}
+
+        def line(self, what: str) -> None:
+            model = self.model
+            inf = model.infinity()
+            best = model.getBestSol() if model.getNSols() > 0 else None
+            inc = None if best is None else model.getSolObjVal(best)
+            bound = model.getDualbound()
+            known = inc is not None and abs(bound) < inf
+            log.info("SCIP %s %s: %.1f s, %d nodes, incumbent %s, bound %s, gap %s", label, what,
+                     model.getSolvingTime(), model.getNNodes(),
+                     "-" if inc is None else f"{inc:.8g}",
+                     f"{bound:.8g}" if abs(bound) < inf else "-",
+                     f"{100 * abs(inc - bound) / max(abs(inc), 1e-10):.3f}%" if known else "-")
+
+    return Progress()
+
+
+def solve_scip(model: Any, *, time_limit: float | None = None, node_limit: int | None = None,
+               params: Mapping[str, Any] | None = None, start: Any = None,
+               on_model_built: Callable[[], None] | None = None, log_every: float | None = 30.0,
+               label: str = "MIO", verbose: bool = False) -> SolveRecord:
+    """Optimise a PySCIPOpt model built natively and check the outcome (as :func:`solve` does).
+
+    Args:
+        model: A ``pyscipopt.Model`` in its problem stage, minimising.
+        time_limit: SCIP's ``limits/time`` (seconds of its clock: ``timing/clocktype`` in ``params``).
+        node_limit: SCIP's ``limits/nodes`` (deterministic, unlike the clock).
+        params: SCIP parameters (``model.setParams``; the two limits win over theirs), e.g. threads,
+            ``randomization/randomseedshift``, an Ipopt options file.
+        start: ``(variables, values)`` of an initial solution. When it sets every variable it is
+            a complete solution, checked against the original problem (``checkSol``) and stored;
+            otherwise a partial one that SCIP completes (its ``completesol`` heuristic) or discards.
+            ``extra["warm_start_accepted"]`` is what the check (complete) or ``addSol`` (partial)
+            answered, ``extra["warm_start_values"]`` the number of values.
+        on_model_built: Called right before SCIP optimises (the watchdog's solve deadline).
+        log_every: Progress lines in the log (:func:`_scip_progress_handler`): at most one per this
+            many seconds besides one per incumbent; ``None``: none.
+        label: Names the solve in the progress lines.
+        verbose: SCIP's own display output to stdout.
+
+    Returns:
+        A :class:`SolveRecord` (``solver="SCIP"``; status ``optimal``, ``time_limit`` or
+        ``node_limit``), ``extra``: warm start, ``total_nodes`` (over restarts), ``solving_time``
+        (SCIP's clock). Values: ``model.getBestSol()``.
+
+    Raises:
+        SolverError: Infeasible, unbounded, failed, or stopped at a limit without a feasible
+            solution (the message holds SCIP's status, e.g. ``nodelimit`` or ``timelimit``).
+    """
+    model.hideOutput(not verbose)
+    settings = dict(params or {})
+    if time_limit is not None:
+        settings["limits/time"] = float(time_limit)
+    if node_limit is not None:
+        settings["limits/nodes"] = int(node_limit)
+    if settings:
+        try:
+            model.setParams(settings)
+        except (KeyError, LookupError) as exc:
+            raise ConfigError(f"SCIP parameters {sorted(settings)}: {exc}") from exc
+    extra: dict[str, Any] = {}
+    if start is not None:
+        variables, values = start
+        complete = len(variables) == model.getNVars()
+        sol = model.createSol() if complete else model.createPartialSol()
+        for var, val in zip(variables, values):
+            model.setSolVal(sol, var, float(val))
+        feasible = bool(model.checkSol(sol, original=True)) if complete else True
+        stored = bool(model.addSol(sol)) if feasible else False
+        extra.update(warm_start_accepted=feasible and stored, warm_start_values=len(variables))
+    if log_every is not None:
+        handler = _scip_progress_handler(label, float(log_every))
+        model.includeEventhdlr(handler, "fairopt_progress", "progress lines in the job's log")
+    if log_every is not None:
+        log.info("SCIP %s started: %d variables, %d constraints, time limit %s, node limit %s, warm start %s",
+                 label, model.getNVars(), model.getNConss(), time_limit, node_limit,
+                 "none" if start is None else "accepted" if extra["warm_start_accepted"] else "refused")
+    if on_model_built is not None:
+        on_model_built()
+    begin = time.perf_counter()
+    model.optimize()
+    seconds = time.perf_counter() - begin
+    raw = str(model.getStatus())
+    if log_every is not None:
+        handler.line(f"ended ({raw})")
+    hit_node_limit = raw.lower() in _NODE_LIMIT_STATUSES
+    hit_limit = hit_node_limit or raw.lower() in _TIME_LIMIT_STATUSES
+    if raw != "optimal" and not hit_limit:
+        raise SolverError(f"SCIP did not solve the mixed-integer problem: status {raw}")
+    if model.getNSols() == 0:
+        raise SolverError(f"SCIP stopped at a limit without a feasible solution (status {raw})")
+    objective = float(model.getSolObjVal(model.getBestSol()))
+    if not math.isfinite(objective):
+        raise SolverError(f"SCIP returned no finite objective (status {raw})")
+    bound = float(model.getDualbound())
+    if not abs(bound) < model.infinity():
+        bound = objective if raw == "optimal" else float("nan")
+    gap = abs(objective - bound) / max(abs(objective), 1e-10)
+    status = "optimal" if raw == "optimal" else "node_limit" if hit_node_limit else "time_limit"
+    extra.update(total_nodes=int(model.getNTotalNodes()), solving_time=float(model.getSolvingTime()))
+    return SolveRecord("SCIP", status, objective, bound, float(gap), int(model.getNNodes()), seconds, raw, extra)

@@ -8,6 +8,7 @@ history with timings. Study modules only define their loss and their batches.
 from __future__ import annotations
 
 import copy
+import logging
 import math
 import time
 from collections.abc import Callable, Iterable
@@ -19,8 +20,11 @@ from torch import nn
 
 from fairopt.core.errors import ConfigError
 
-__all__ = ["OptimizerConfig", "SchedulerConfig", "TrainingResult", "PlainSGD", "make_optimizer", "make_scheduler",
-           "fit"]
+__all__ = ["OptimizerConfig", "SchedulerConfig", "TrainingResult", "PlainSGD", "PlainAdam", "make_optimizer",
+           "make_scheduler",
+           "fit", "progress_line"]
+
+LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -66,7 +70,31 @@ class TrainingResult:
         return self.seconds / max(self.epochs_run, 1)
 
 
-class PlainSGD:
+class _PlainOptimizer:
+    """Parameter groups and ``zero_grad`` of the optimizers below (the part of ``torch.optim.Optimizer``
+    they need): ``params`` is an iterable of parameters or of param groups (dicts with ``params`` and
+    optional per-group settings); ``defaults`` fill what a group does not set."""
+
+    def __init__(self, params, **defaults):
+        params = list(params)
+        groups = params if params and isinstance(params[0], dict) else [{"params": params}]
+        self.param_groups = []
+        for g in groups:
+            group = {**defaults, **g}
+            group["params"] = list(group["params"])
+            self.param_groups.append(group)
+        self.state: dict[int, Any] = {}
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    p.grad.detach_().zero_()
+
+
+class PlainSGD(_PlainOptimizer):
     """``torch.optim.SGD``'s update (momentum, no dampening, no Nesterov, optional weight decay) without
     ``torch.optim``: building any ``torch.optim`` optimizer imports ``torch._dynamo`` (about a second per
     process), which dominates short jobs that each train for a few seconds (the DAFH grid).
@@ -84,22 +112,7 @@ class PlainSGD:
     """
 
     def __init__(self, params, *, lr: float, momentum: float = 0.0, weight_decay: float = 0.0):
-        params = list(params)
-        groups = params if params and isinstance(params[0], dict) else [{"params": params}]
-        self.param_groups = []
-        for g in groups:
-            group = {"lr": lr, "momentum": momentum, "weight_decay": weight_decay, **g}
-            group["params"] = list(group["params"])
-            self.param_groups.append(group)
-        self._buffers: dict[int, torch.Tensor] = {}
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        for group in self.param_groups:
-            for p in group["params"]:
-                if set_to_none:
-                    p.grad = None
-                elif p.grad is not None:
-                    p.grad.detach_().zero_()
+        super().__init__(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
 
     @torch.no_grad()
     def step(self) -> None:
@@ -110,20 +123,69 @@ class PlainSGD:
                     continue
                 grad = p.grad if wd == 0 else p.grad.add(p, alpha=wd)
                 if mu != 0:
-                    buf = self._buffers.get(id(p))
+                    buf = self.state.get(id(p))
                     if buf is None:
                         buf = torch.clone(grad).detach()
-                        self._buffers[id(p)] = buf
+                        self.state[id(p)] = buf
                     else:
                         buf.mul_(mu).add_(grad, alpha=1)
                     grad = buf
                 p.add_(grad, alpha=-lr)
 
 
-def make_optimizer(params: Iterable[nn.Parameter], cfg: OptimizerConfig) -> torch.optim.Optimizer | PlainSGD:
-    """Build the optimizer named in ``cfg`` (``adam``, ``adamw``, ``sgd`` or ``plain_sgd`` -- :class:`PlainSGD`)."""
+class PlainAdam(_PlainOptimizer):
+    """``torch.optim.Adam``'s update (betas 0.9 and 0.999, eps 1e-8, L2 weight decay, no amsgrad) without
+    ``torch.optim``, for the same reason as :class:`PlainSGD` (building a ``torch.optim`` optimizer costs
+    about 1.2 s of CPU per process; FDFL's block jobs train for a few seconds each).
+
+    Per parameter ``p`` with gradient ``g`` (after ``g = g + weight_decay * p``) at its ``t``-th step:
+    ``m = lerp(m, g, 1 - beta1)``, ``v = beta2 v + (1 - beta2) g^2`` and
+    ``p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)`` -- the operations of torch's
+    single-tensor Adam (its path for CPU tensors) in its order, so that trajectories on the CPU are
+    identical bit for bit (tested).
+
+    Args:
+        params: Parameters or param groups (dicts with ``params`` and optional ``lr``/``weight_decay``).
+        lr, weight_decay: Defaults of the groups.
+    """
+
+    betas = (0.9, 0.999)
+    eps = 1e-8
+
+    def __init__(self, params, *, lr: float, weight_decay: float = 0.0):
+        super().__init__(params, lr=lr, weight_decay=weight_decay)
+
+    @torch.no_grad()
+    def step(self) -> None:
+        beta1, beta2 = self.betas
+        for group in self.param_groups:
+            lr, wd = group["lr"], group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad = p.grad if wd == 0 else p.grad.add(p, alpha=wd)
+                state = self.state.setdefault(id(p), {
+                    "step": 0, "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
+                    "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format)})
+                state["step"] += 1
+                exp_avg, exp_avg_sq, t = state["exp_avg"], state["exp_avg_sq"], state["step"]
+                exp_avg.lerp_(grad, 1 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                denom = (exp_avg_sq.sqrt() / (1 - beta2 ** t) ** 0.5).add_(self.eps)
+                p.addcdiv_(exp_avg, denom, value=-(lr / (1 - beta1 ** t)))
+
+
+def make_optimizer(params: Iterable[nn.Parameter], cfg: OptimizerConfig, *,
+                   torch_optim: bool = False) -> torch.optim.Optimizer | _PlainOptimizer:
+    """Build the optimizer named in ``cfg`` (``adam``, ``adamw``, ``sgd`` or ``plain_sgd`` -- :class:`PlainSGD`).
+
+    ``adam`` is :class:`PlainAdam` (the same steps, without ``torch.optim``'s start-up) unless
+    ``torch_optim`` asks for a ``torch.optim.Optimizer`` (a learning-rate scheduler needs one).
+    """
     name = cfg.name.lower()
     if name == "adam":
+        if not torch_optim:
+            return PlainAdam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
         return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     if name == "adamw":
         return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -135,7 +197,7 @@ def make_optimizer(params: Iterable[nn.Parameter], cfg: OptimizerConfig) -> torc
                       "plain_sgd")
 
 
-def make_scheduler(optimizer: torch.optim.Optimizer | PlainSGD, cfg: SchedulerConfig):
+def make_scheduler(optimizer: torch.optim.Optimizer | _PlainOptimizer, cfg: SchedulerConfig):
     """Build the scheduler named in ``cfg`` (``none`` -> ``None``; ``plateau`` -> ReduceLROnPlateau)."""
     name = cfg.name.lower()
     if name == "none":
@@ -161,7 +223,8 @@ def fit(model: nn.Module,
         early_stopping_patience: int | None = None,
         restore_best: bool = False,
         parameters: Iterable[nn.Parameter] | None = None,
-        on_step: Callable[[nn.Module, int, int], None] | None = None) -> TrainingResult:
+        on_step: Callable[[nn.Module, int, int], None] | None = None,
+        progress_every: int | None = None) -> TrainingResult:
     """Train ``model`` by gradient steps on ``loss_fn`` over ``batches(epoch)``.
 
     Args:
@@ -182,6 +245,9 @@ def fit(model: nn.Module,
             (dicts with their own ``lr``/``momentum``).
         on_step: Optional ``on_step(model, epoch, batch)`` after every optimizer step (learning curves
             per gradient step); it must not change the model.
+        progress_every: Log one progress line (:func:`progress_line`) every this many epochs and at the
+            last epoch to the logger ``fairopt.core.training`` (a job's log, :mod:`fairopt.core.runlog`);
+            default: about ten lines per training; 0 logs nothing.
 
     Returns:
         A :class:`TrainingResult` whose ``history`` has one dict per epoch with ``epoch``,
@@ -190,13 +256,16 @@ def fit(model: nn.Module,
     Raises:
         FloatingPointError: A non-finite loss (the epoch and batch are named).
     """
-    opt = make_optimizer(model.parameters() if parameters is None else parameters, optimizer)
-    sched = make_scheduler(opt, scheduler or SchedulerConfig())
+    scheduler = scheduler or SchedulerConfig()
+    opt = make_optimizer(model.parameters() if parameters is None else parameters, optimizer,
+                         torch_optim=scheduler.name.lower() != "none")
+    sched = make_scheduler(opt, scheduler)
     result = TrainingResult()
     best = math.inf
     best_state = None
     since_best = 0
     start = time.perf_counter()
+    every = max(1, math.ceil(epochs / 10)) if progress_every is None else progress_every
     for epoch in range(epochs):
         t0 = time.perf_counter()
         model.train()
@@ -238,9 +307,24 @@ def fit(model: nn.Module,
             since_best += 1
             if early_stopping_patience is not None and since_best >= early_stopping_patience:
                 result.stopped_early = True
-                break
+        last = result.stopped_early or epoch + 1 == epochs
+        if every and ((epoch + 1) % every == 0 or last):
+            LOG.info("%s", progress_line(record, epochs, time.perf_counter() - start, monitor))
+        if result.stopped_early:
+            break
     if restore_best and best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
     result.seconds = time.perf_counter() - start
     return result
+
+
+def progress_line(record: dict[str, float], epochs: int, elapsed: float, monitor: str = "loss") -> str:
+    """One progress line of a training: ``epoch e/E loss=... <monitor>=... val_*=... elapsed 12.3 s ETA 45.6 s``
+    (the ETA assumes the remaining epochs take as long as the mean epoch so far; early stopping may end
+    sooner)."""
+    done = int(record["epoch"]) + 1
+    shown = ["loss", monitor] + sorted(k for k in record if k.startswith("val") and k != monitor)
+    values = " ".join(f"{k}={record[k]:.6g}" for k in dict.fromkeys(shown) if k in record)
+    eta = elapsed / done * (epochs - done)
+    return f"epoch {done}/{epochs} {values} elapsed {elapsed:.1f} s ETA {eta:.1f} s"

@@ -33,7 +33,7 @@ from fairopt.core.io import write_csv, write_text
 from fairopt.core.timing import load_average, usable_cores
 from fairopt.report.markdown import markdown_table
 
-__all__ = ["BenchmarkRow", "bench_row", "machine_label", "benchmark_frame", "write_benchmark_table",
+__all__ = ["BenchmarkRow", "bench_row", "not_measured_row", "machine_label", "benchmark_frame", "write_benchmark_table",
            "COMPARISONS"]
 
 #: ``<=``/``>=``: target relations (value must be at most / at least the reference);
@@ -76,6 +76,13 @@ def machine_label() -> str:
     except OSError:
         pass
     return f"{cores} cores, {cpu}"
+
+
+def not_measured_row(study: str, benchmark: str, setting: str, metric: str, unit: str, reason: str) -> BenchmarkRow:
+    """A row for a quantity that was not measured: no value (NaN) and the reason as its note (``not
+    measured: no GPU``, a capped solve...) -- never an estimate in the value column (:func:`bench_row`
+    takes finite values only)."""
+    return BenchmarkRow(study, benchmark, setting, metric, math.nan, unit, note=reason, machine=machine_label())
 
 
 def bench_row(study: str, benchmark: str, setting: str, metric: str, value: float, unit: str, *,

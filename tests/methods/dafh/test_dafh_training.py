@@ -156,3 +156,24 @@ def test_on_step_sees_every_gradient_step_and_the_final_parameters():
     assert not np.array_equal(seen[0][1], seen[1][1])  # a snapshot per step, not a shared view
     plain = train_dafh(x, y, n_groups=2, config=config, seed=3, dtype="float64")
     assert np.array_equal(plain.wd, final.wd)  # the callback does not change training
+
+
+def test_device_switch_cpu_is_the_default_and_auto_falls_back_to_the_cpu():
+    x, y = _data()
+    default = train_dafh(x, y, n_groups=2, config=DAFHConfig(epochs=2, batch_size=64), seed=3)
+    on_cpu = train_dafh(x, y, n_groups=2, config=DAFHConfig(epochs=2, batch_size=64), seed=3, device="cpu")
+    assert _equal(default, on_cpu)
+    auto = DAFHClassifier(epochs=2, batch_size=64, device="auto", seed=3).fit(x, y)
+    cpu = DAFHClassifier(epochs=2, batch_size=64, seed=3).fit(x, y)
+    if not torch.cuda.is_available():  # auto on a machine without a GPU is the CPU: the same weights
+        assert _equal(auto.parameters_, cpu.parameters_)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_cuda_without_a_gpu_is_a_one_line_config_error():
+    x, y = _data()
+    with pytest.raises(ConfigError, match=r"^config key device: 'cuda' asked for") as err:
+        DAFHClassifier(epochs=1, device="cuda").fit(x, y)
+    assert "\n" not in str(err.value)
+    with pytest.raises(ConfigError, match="unknown device 'gpu'"):
+        DAFHClassifier(epochs=1, device="gpu").fit(x, y)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
-from fairopt.core.errors import ConfigError, DataError
+from fairopt.core.errors import ConfigError, DataError, SolverError
 from fairopt.methods.flayer import (FAMILIES, FairnessHead, FairnessLayer, PrimalDualInference, benchmark_layer,
                                     build_slabs, exact, penalised_projection, select_penalty_lambda)
 from fairopt.methods.flayer import benchmark as bench
@@ -513,6 +513,57 @@ def test_benchmark_layer_smoke():
         r = table.iloc[0]
         assert r["authors_status"] == "measured" and r["authors_cpu_ms"] > 0
         assert r["authors_max_abs_diff_output"] <= 1e-2  # SCS default tolerance
+
+
+def test_benchmark_layer_caps_are_reported_not_estimated():
+    table = benchmark_layer(batch_sizes=(16, 64), repeats=3, seed=0, authors_repeats=1, cvxpylayers_max_batch=16)
+    r16, r64 = table.iloc[0], table.iloc[1]
+    assert r16["cvxpylayers_status"] == "measured" and r16["cvxpylayers_cpu_ms"] > 0
+    assert r64["cvxpylayers_status"].startswith("not measured: batch 64 above the cap "
+                                                "layer.benchmark.cvxpylayers_max_batch = 16")
+    assert np.isnan(r64["cvxpylayers_ms"]) and np.isnan(r64["speedup"]) and r64["exact_cpu_ms"] > 0
+    assert set(table["device"]) == {"cpu"}
+    if bench.authors_package() is not None:
+        assert list(table["authors_repeats"]) == [1, 1] and (table["authors_cpu_ms"] > 0).all()
+
+
+def test_benchmark_layer_reports_a_failed_cvxpylayers_solve(monkeypatch):
+    from fairopt.methods.flayer import cvx
+
+    def fail(self, *args, **kwargs):
+        raise SolverError("cvxpylayers (SCS) solve inaccurate on a batch of 16 rows: Solved/Inaccurate.")
+
+    monkeypatch.setattr(cvx.CvxpyProjector, "__call__", fail)
+    r = benchmark_layer(batch_sizes=(16,), repeats=1, seed=0, authors=False).iloc[0]
+    assert r["cvxpylayers_status"] == "not measured: cvxpylayers (SCS) solve inaccurate on a batch of 16 rows: " \
+                                      "Solved/Inaccurate."
+    assert np.isnan(r["cvxpylayers_ms"]) and r["exact_ms"] > 0
+
+
+def test_benchmark_epochs_interleaved_on_the_device():
+    e = bench.benchmark_epochs(n_rows=300, n_features=3, batch_size=100, hidden=[4], repeats=2, authors=False)
+    assert list(e["device"]) == ["cpu"] * 3 and (e.loc[e["status"] == "measured", "epoch_cpu_s"] > 0).all()
+    assert e.set_index("variant").loc["fairness_training", "status"] == "not measured: authors=False"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_layer_on_a_gpu_matches_the_cpu():
+    rng = np.random.default_rng(3)
+    n = 500
+    g = rng.integers(0, 2, n)
+    z = torch.tensor(rng.normal(0, 2, n) + g)
+    v = torch.tensor(rng.normal(size=n))
+    out = {}
+    for dev in ("cpu", "cuda"):
+        zz = z.to(dev).requires_grad_(True)
+        y = FairnessLayer("mean_parity", 0.05, -3.5, 3.5)(zz, g)
+        (y @ v.to(dev)).backward()
+        assert y.device.type == dev
+        out[dev] = (y.detach().cpu().numpy(), zz.grad.cpu().numpy())
+    assert np.abs(out["cpu"][0] - out["cuda"][0]).max() <= 1e-12
+    assert np.abs(out["cpu"][1] - out["cuda"][1]).max() <= 1e-12
+    t = bench.authors_constraint_check(batch_size=200, repeats=1, eps_values=(0.05,), device="cuda")
+    assert t.set_index("implementation").loc["fairopt_exact", "device"] == "cuda"
 
 
 def test_benchmarks_say_not_measured_without_the_authors_package(monkeypatch):

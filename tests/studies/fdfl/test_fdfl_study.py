@@ -17,7 +17,7 @@ from fairopt.methods.alpha_fair.allocation import closed_form
 from fairopt.core.errors import ConfigError, DataError
 from fairopt.studies.fdfl.tables import (group_errors, history_frame, history_timing_frame, load_trials,
                                          results_frame, table2, table2_markdown, table2_timing, timing_frame)
-from fairopt.studies.fdfl.benchmarks import benchmark_rows, core_occupancy, job_seconds
+from fairopt.studies.fdfl.benchmarks import NO_GPU, NOT_MEASURED, benchmark_rows, job_seconds
 from fairopt.studies.fdfl.data import load_trial
 from fairopt.studies.fdfl.evaluate import evaluate_split
 from fairopt.studies.fdfl.illustrative import IllustrativeConfig, fit_models, generate, run_example
@@ -232,6 +232,33 @@ def test_trial_json_content(trial_data, tmp_path):
     assert sum(e["seconds"] for e in timing["per_epoch"]) <= timing["seconds"]
     # the final test regret equals the evaluation of the saved predictions' allocation
     assert res["history"][-1]["test_regret"] == pytest.approx(res["metrics"]["test"]["regret"], rel=1e-9)
+    # the device the training ran on (fdfl.device, default cpu) is recorded, not part of the settings
+    assert res["device"] == {"device": "cpu", "device_setting": "cpu"} and "device" not in res["settings"]
+
+
+def test_device_setting_is_checked_and_cuda_without_a_gpu_fails_naming_the_key(trial_data):
+    sample, splits = trial_data
+    data = load_trial(sample, splits, 0, risk_floor=0.001)
+    _, parsed = methods()
+    with pytest.raises(ConfigError, match="fdfl.device"):
+        small_settings(device="tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="config key fdfl.device: 'cuda' asked for"):
+            run_trial(parsed["dfl"], small_settings(device="cuda"), data)
+    # auto without a GPU is the CPU: the same record as cpu but for the setting
+    auto, _ = run_trial(parsed["dfl"], small_settings(device="auto"), data)
+    cpu, _ = run_trial(parsed["dfl"], small_settings(), data)
+    assert auto.pop("device")["device_setting"] == "auto" and cpu.pop("device")["device_setting"] == "cpu"
+    if not torch.cuda.is_available():
+        assert auto == cpu
+
+
+def test_trial_blocks_group_consecutive_trials_into_jobs():
+    assert load_settings({"trials": 5, "trial_block": 2}).trial_blocks == [(0, 1), (2, 3), (4,)]
+    assert load_settings({"trials": 3, "trial_block": 1}).trial_blocks == [(0,), (1,), (2,)]
+    assert load_settings({}).trial_blocks == [tuple(range(10))]       # the default: a method's 10 trials, one job
+    with pytest.raises(ConfigError, match="trial_block"):
+        load_settings({"trial_block": 0})
 
 
 def test_trial_is_deterministic_and_analytic_equals_autograd(trial_data):
@@ -525,55 +552,70 @@ def test_workflow_plans_each_distinct_training_once():
                          cwd=REPO, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     jobs = {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", out.stdout, re.M)}
-    assert jobs["fdfl_job"] == 10 * 10 and jobs["fdfl_aggregate"] == 2
+    assert jobs["fdfl_job_trials_0_9"] == 10 and jobs["fdfl_aggregate"] == 2       # a block of 10 trials each
+    assert not [rule for rule in jobs if rule.startswith("fdfl_job_trials_") and rule != "fdfl_job_trials_0_9"]
 
 
 def test_benchmark_rows(trial_files, timing_files, tmp_path):
     frame = results_frame(trial_files)
     frame = timing_frame(timing_files, frame[frame["method"] != "dfl_layer"])
     paths = []
-    for m, t in frame[["method", "trial"]].itertuples(index=False):
-        p = tmp_path / m / f"trial-{t}.tsv"
+    for m in frame["method"].unique():        # one block job of trials 0-1 per method
+        p = tmp_path / m / "trials-0-1.tsv"
         p.parent.mkdir(exist_ok=True)
-        p.write_text("s\th:m:s\tmax_rss\tcpu_time\n2.5\t0:00:02\t300.0\t2.0\n")
+        p.write_text("s\th:m:s\tmax_rss\tcpu_time\n5.0\t0:00:05\t300.0\t4.0\n")
         paths.append(p)
     jobs = job_seconds(paths)
-    assert len(jobs) == 12 and jobs["job_seconds"].eq(2.5).all()
+    assert len(jobs) == 6 and jobs["trials"].eq(2).all() and jobs["first_trial"].eq(0).all()
     decision = pd.DataFrame([{"n": 2500, "alpha": 2.0, "kind": "realistic", "repeats": 3, "closed_form_seconds": 0.001,
                               "solver_seconds": 0.5, "solver_core_seconds": 0.4, "speedup": 500.0,
                               "max_rel_diff": 1e-8}])
     _, parsed = methods()
     spec = {m: {"paper_row": parsed[m].paper_row} for m in parsed}
-    rows = benchmark_rows(paper=PAPER, trials=frame, jobs=jobs, decision=decision, methods=spec,
-                          targets={"table2_wall_seconds": 300, "dfl_speedup_vs_paper": 10, "closed_form_speedup": 100},
-                          cores=2)
+    targets = {"table2_wall_seconds": 30, "full_population_seconds": 60, "dfl_speedup_vs_paper": 10,
+               "closed_form_speedup": 100}
+    rows = benchmark_rows(paper=PAPER, trials=frame, jobs=jobs, decision=decision, methods=spec, targets=targets)
     by = {(r.benchmark, r.setting.split(" ")[0], r.metric): r for r in rows}
-    wall = by[("table2_wall_time", "12", "wall seconds")]
-    assert wall.value == pytest.approx(111.0 - 100.0) and wall.target_met
-    assert by[("table2_wall_time", "12", "sum of job seconds / cores")].value == pytest.approx(12 * 2.5 / 2)
-    assert by[("table2_wall_time", "12", "sum of job CPU seconds / cores")].value == pytest.approx(12 * 2.0 / 2)
+    per_job = by[("seconds_per_trial", "dfl_fair", "job seconds (whole Snakemake job)")]
+    assert per_job.value == pytest.approx(2.5) and per_job.cpu_seconds == pytest.approx(2.0)
     t = by[("seconds_per_trial", "dfl_fair", "training seconds (all epochs)")]
     assert t.reference == PAPER["table2"]["dfl_fair"]["time"] and t.comparison == "ratio"
     speed = by[("dfl_closed_form_vs_paper", "dfl_fair", "speedup over the paper's time")]
     assert speed.value == pytest.approx(PAPER["table2"]["dfl_fair"]["time"] / t.value) and speed.comparison == ">="
     assert by[("closed_form_vs_solver", "n", "speedup")].target_met
-    with pytest.raises(DataError, match="trial-<t>.tsv"):
+    # no measured wall: the wall-time rows say so, with no value and no verdict (CPU / cores is no wall time)
+    walls = [r for r in rows if r.benchmark in ("table2_wall_time", "full_population_trial")]
+    assert len(walls) == 2 and all(np.isnan(r.value) and r.note == NOT_MEASURED and r.target_met is None
+                                   for r in walls)
+    gpu = [r for r in rows if r.benchmark == "full_population_trial_gpu"]
+    assert len(gpu) == 1 and np.isnan(gpu[0].value) and gpu[0].note == NO_GPU  # never an estimate
+    with pytest.raises(DataError, match="trials-<first>-<last>.tsv"):
         job_seconds([tmp_path / "x.tsv"])
-    # other jobs of the run in between (each Table 2 job 5 s, one every 20 s): the span is not Table 2's time
-    spread = frame.assign(job_started_unix=20.0 * np.arange(len(frame)), job_finished_unix=20.0 * np.arange(len(frame)) + 5)
-    rows = benchmark_rows(paper=PAPER, trials=spread, jobs=jobs, decision=decision, methods=spec,
-                          targets={"table2_wall_seconds": 300, "dfl_speedup_vs_paper": 10, "closed_form_speedup": 100},
-                          cores=2)
-    wall = next(r for r in rows if r.metric == "wall seconds")
-    assert wall.value == pytest.approx(20.0 * 11 + 5) and wall.comparison == "none" and wall.target_met is None
-    assert "not the time of Table 2 alone" in wall.note
-
-
-def test_core_occupancy():
-    back_to_back = pd.Series([0.0, 0.0, 10.0, 10.0]), pd.Series([10.0, 10.0, 20.0, 20.0])
-    assert core_occupancy(*back_to_back, cores=2) == pytest.approx(1.0)
-    assert core_occupancy(*back_to_back, cores=4) == pytest.approx(0.5)
-    assert core_occupancy(pd.Series([0.0, 90.0]), pd.Series([10.0, 100.0]), cores=1) == pytest.approx(0.2)
+    # measured alone (python -m fairopt.studies.fdfl.wall_time): judged on the wall, CPU and load beside it
+    clock = {"cores": 2, "loadavg_start": 0.5, "loadavg_end": 3.5}
+    wall = pd.DataFrame([{"measurement": "table2", "wall_seconds": 40.0, "cpu_seconds": 70.0, **clock,
+                          "command": "snakemake --cores 2 ..."},
+                         {"measurement": "full_population", "wall_seconds": 50.0, "cpu_seconds": 60.0, **clock,
+                          "command": "snakemake ...", "population": 48784, "n_train": 24392, "job_seconds": 45.0,
+                          "job_cpu_seconds": 80.0, "max_rss_mb": 900.0, "training_seconds": 30.0}])
+    rows = benchmark_rows(paper=PAPER, trials=frame, jobs=jobs, decision=decision, methods=spec, targets=targets,
+                          wall=wall)
+    by = {(r.benchmark, r.metric): r for r in rows if r.benchmark in ("table2_wall_time", "full_population_trial")}
+    table2 = by[("table2_wall_time", "wall seconds")]
+    assert table2.value == 40.0 and table2.cpu_seconds == 70.0 and table2.target_met is False
+    assert table2.loadavg == 3.5 and table2.under_load
+    full = by[("full_population_trial", "job wall seconds")]
+    assert full.value == 45.0 and full.cpu_seconds == 80.0 and full.target_met and "48,784" in full.setting
+    assert by[("full_population_trial", "peak memory")].value == 900.0
+    on_gpu = {"measurement": "full_population_gpu", "wall_seconds": 9.0, "cpu_seconds": 8.0, **clock,
+              "command": "snakemake ...", "population": 48784, "n_train": 24392, "job_seconds": 7.0,
+              "job_cpu_seconds": 6.0, "max_rss_mb": 1500.0, "training_seconds": 3.0, "device": "cuda",
+              "device_name": "Some GPU"}
+    rows = benchmark_rows(paper=PAPER, trials=frame, jobs=jobs, decision=decision, methods=spec, targets=targets,
+                          wall=pd.concat([wall, pd.DataFrame([on_gpu])], ignore_index=True))
+    gpu = {r.metric: r for r in rows if r.benchmark == "full_population_trial_gpu"}
+    assert gpu["job wall seconds"].value == 7.0 and "Some GPU" in gpu["job wall seconds"].setting
+    assert gpu["training seconds"].value == 3.0
 
 
 # ----------------------------------------------------------------------------- scorecard

@@ -27,8 +27,8 @@ from fairopt.studies.common import setting_differences
 from fairopt.studies.layer.scorecard import layer_scorecard
 from fairopt.studies.layer.tables import (employee_tables, sba_table, synthetic_runs, synthetic_tables,
                                           synthetic_timing_summary, timing_runs)
-from fairopt.studies.layer.settings import (check_settings, job_section, load_settings, parse_setting_name,
-                                            setting_name, synthetic_settings)
+from fairopt.studies.layer.settings import (check_settings, epoch_benchmark, job_section, load_settings,
+                                            parse_setting_name, setting_name, synthetic_settings)
 from tests.conftest import REPO
 
 
@@ -98,13 +98,34 @@ def test_job_section_leaves_out_the_selection_keys(paper):
     section = job_section(paper, "synthetic")
     assert section["backend"] == "exact" and "datasets" not in section and "resources" not in section
     assert section["eps"] == paper["synthetic"]["eps"]
+    assert section["device"] == "cpu"  # the default everywhere, CI included
+
+
+def test_device_setting_is_checked_and_named():
+    assert load_settings({"device": "auto"})["device"] == "auto"
+    with pytest.raises(ConfigError, match=r"layer\.device"):
+        load_settings({"device": "tpu"})
+
+
+def test_benchmark_sizes_and_epoch_network_per_scale(paper):
+    smoke, reduced = load_settings({"scale": "smoke"}), load_settings({"scale": "reduced"})
+    assert max(smoke["benchmark"]["batch_sizes"]) == 2000  # CI size
+    for s in (paper, reduced):
+        assert {2000, 10000} <= set(s["benchmark"]["batch_sizes"]) and s["benchmark"]["target_batch_size"] == 2000
+    # the epoch benchmark runs on the paper's synthetic network at the reduced and paper scales
+    for s in (paper, reduced):
+        e = epoch_benchmark(s)
+        assert e["network"] == "paper" and e["hidden"] == paper["synthetic"]["model"]["hidden"]
+        assert (e["n_rows"], e["n_features"]) == (paper["synthetic"]["split"][0], paper["synthetic"]["n_features"])
+    e = epoch_benchmark(smoke)
+    assert e["network"] == "experiment" and e["hidden"] == smoke["synthetic"]["model"]["hidden"]
 
 
 # ------------------------------------------------------------------ the method registry's contract
 
 #: fields of every job record (fairopt.studies.layer.job)
-RECORD_FIELDS = {"experiment", "dataset", "method", "seed", "backend", "eps", "guarantee", "absent_group_batches",
-                 "penalty", "training"}
+RECORD_FIELDS = {"experiment", "dataset", "method", "seed", "backend", "device", "eps", "guarantee",
+                 "absent_group_batches", "penalty", "training"}
 #: fields of every job timing (measured, so never in the record)
 TIMING_FIELDS = {"experiment", "dataset", "method", "seed", "epochs_run", "fit_seconds", "seconds_per_epoch",
                  "job_seconds"}
@@ -224,6 +245,34 @@ def test_run_job_dispatch():
         run_job("synthetic", parts, sec, method="lasso", seed=0, setting=(150, 150))
     with pytest.raises(ConfigError, match="batch setting"):
         run_job("synthetic", parts, sec, method="flayer", seed=0)
+
+
+def test_run_job_records_the_device_and_cpu_results_do_not_change():
+    sec = {**_section(), "backend": "exact"}
+    parts = prepare_synthetic(2, 0, sec)
+    old, _ = run_job("synthetic", parts, sec, method="flayer", seed=0, setting=(150, 150))  # no device key
+    rec, timing = run_job("synthetic", parts, {**sec, "device": "cpu"}, method="flayer", seed=0, setting=(150, 150))
+    assert rec["device"] == {"device": "cpu", "device_setting": "cpu"} and timing["device"] == "cpu"
+    assert json.dumps(old, sort_keys=True) == json.dumps(rec, sort_keys=True)
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="a GPU is present")
+def test_run_job_cuda_without_a_gpu_names_the_key():
+    sec = {**_section(), "backend": "exact", "device": "cuda"}
+    parts = prepare_synthetic(2, 0, sec)
+    with pytest.raises(ConfigError, match=r"config key layer\.device: 'cuda' asked for"):
+        run_job("synthetic", parts, sec, method="flayer", seed=0, setting=(150, 150))
+
+
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a GPU")
+def test_run_job_on_a_gpu_matches_the_cpu():
+    sec = {**_section(), "backend": "exact"}
+    parts = prepare_synthetic(2, 0, sec)
+    cpu, _ = run_job("synthetic", parts, {**sec, "device": "cpu"}, method="flayer", seed=0, setting=(150, 150))
+    gpu, timing = run_job("synthetic", parts, {**sec, "device": "cuda"}, method="flayer", seed=0, setting=(150, 150))
+    assert gpu["device"]["device"] == "cuda" and timing["device"] == "cuda" and gpu["device"]["device_name"]
+    assert gpu["test_mse"] == pytest.approx(cpu["test_mse"], rel=1e-3)  # float32 kernels differ by rounding
+    assert gpu["guarantee"]["max_hard_batch_gap"] <= 0.05 + 1e-9
 
 
 def _sba_frame(n: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -356,6 +405,11 @@ def test_timing_tables_apart_from_the_result_tables():
     assert by.loc[("b2-i2", "flayer"), "mean_seconds_per_epoch"] == pytest.approx(0.75)  # (0.5 + 1.0) / 2
     assert by.loc[("b2-i2", "flayer"), "n_runs"] == 2 and by.loc[("b2-i2", "penalty"), "mean_cpu_seconds"] == 10.0
     assert ("b4-i2", "penalty") not in by.index
+    assert set(summary["device"]) == {"not recorded"}  # timings written before jobs recorded their device
+    recs[1]["device"] = "cuda"
+    by = synthetic_timing_summary(timing_runs(recs, "synthetic"), methods=["flayer"], settings=["b2-i2"]).set_index(
+        "method")
+    assert by.loc["flayer", "device"] == "cuda+not recorded"
     with pytest.raises(DataError, match="expected 'sba' timing records"):
         timing_runs(recs, "sba")
     with pytest.raises(DataError, match=r"lacks \['seed'\]"):
@@ -527,6 +581,64 @@ def test_benchmark_rows_target():
     assert vs and all(np.isnan(r.value) and r.note.startswith("not measured") for r in vs)
     with pytest.raises(ValueError, match="not timed"):
         benchmark_rows(timing, target_batch_size=256, target_speedup=50)
+
+
+def test_benchmark_rows_caps_epoch_target_and_gpu_row():
+    from fairopt.methods.flayer.benchmark import CPU_ONLY
+    from fairopt.studies.layer.benchmarks import GPU_JOB, NO_GPU
+
+    cap = "not measured: batch 10000 above the cap layer.benchmark.cvxpylayers_max_batch = 2000"
+    timing = pd.DataFrame({"batch_size": [2000, 10000], "repeats": 20, "exact_ms": [1.4, 3.5],
+                           "exact_cpu_ms": [1.4, 3.5], "cvxpylayers_status": ["measured", cap],
+                           "cvxpylayers_ms": [150.0, np.nan], "cvxpylayers_cpu_ms": [140.0, np.nan],
+                           "cvxpylayers_build_ms": [900.0, np.nan], "speedup": [107.0, np.nan],
+                           "speedup_cpu": [100.0, np.nan], "max_abs_diff_output": [1e-11, np.nan],
+                           "max_abs_diff_grad": [1e-5, np.nan], "solver": "SCS",
+                           "authors_status": "measured", "authors_repeats": [20, 5], "authors_ms": [300.0, 4000.0],
+                           "authors_cpu_ms": [120.0, 3500.0], "authors_speedup": [214.0, 1143.0],
+                           "authors_speedup_cpu": [86.0, 1000.0], "authors_max_violation": 0.0,
+                           "authors_max_abs_diff_output": 1e-5, "device": "cpu", "cores": 2, "loadavg_start": 0.5,
+                           "loadavg_end": 0.7})
+    epochs = pd.DataFrame({"variant": ["unconstrained", "fairopt_exact", "fairness_training"],
+                           "status": ["measured", "measured", CPU_ONLY.format(device="cuda")],
+                           "epoch_s": [5.0, 5.1, np.nan], "epoch_cpu_s": [9.0, 9.6, np.nan],
+                           "ratio": [1.0, 1.02, np.nan], "ratio_cpu": [1.0, 1.0667, np.nan], "n_rows": 24000,
+                           "n_features": 150, "batch_size": 2000, "n_batches": 12, "hidden": "800x600", "network": "paper",
+                           "repeats": 3, "device": "cuda", "cores": 2, "loadavg_start": 0.5, "loadavg_end": 0.6})
+    rows = benchmark_rows(timing, target_batch_size=2000, target_speedup=50, epochs=epochs, epoch_target_ratio=1.05)
+    by = {(r.benchmark, r.setting.split(";")[0].split(",")[0], r.metric): r for r in rows}
+    capped = by[("forward_backward", "batch 10000", "cvxpylayers_ms")]
+    assert np.isnan(capped.value) and capped.note == cap
+    assert by[("forward_backward", "batch 10000", "exact_ms")].value == 3.5
+    a10k = by[("forward_backward_vs_authors", "batch 10000", "authors_cpu_ms")]
+    assert a10k.value == 3500.0 and a10k.loadavg == 0.7 and a10k.under_load is False  # the measurement's own load
+    assert "median of 5 of the 20 batches" in by[("forward_backward_vs_authors", "batch 10000", "authors_ms")].note
+    assert "median of" not in by[("forward_backward_vs_authors", "batch 2000", "authors_ms")].note
+    assert by[("forward_backward_vs_authors", "batch 2000", "authors_speedup")].value == 214.0
+    wall = by[("training_epoch", "fairopt exact layer", "ratio")]
+    cpu = by[("training_epoch", "fairopt exact layer", "ratio_cpu")]
+    assert (wall.reference, wall.comparison, wall.target_met) == (1.05, "<=", True)
+    assert cpu.target_met is False and "the paper's synthetic network" in cpu.setting and "on cuda" in cpu.note
+    assert by[("training_epoch", "unconstrained network", "epoch_s")].cpu_seconds == 9.0
+    small = benchmark_rows(timing, target_batch_size=2000, target_speedup=50, epochs=epochs.assign(network="experiment"),
+                           epoch_target_ratio=1.05)
+    small = [r for r in small if r.benchmark == "training_epoch" and r.metric == "ratio" and "fairopt" in r.setting]
+    assert small[0].comparison == "none" and "no target" in small[0].note  # smoke's tiny network: no target
+    authors = by[("training_epoch", "authors' package fairness-training 0.1.0", "ratio")]
+    assert np.isnan(authors.value) and authors.note.startswith("not measured: the authors' package is timed on the CPU")
+    # the GPU job row: never an estimate
+    gpu = [r for r in rows if r.benchmark == "gpu_job"]
+    assert len(gpu) == 1 and gpu[0].setting == GPU_JOB and np.isnan(gpu[0].value) and gpu[0].note == NO_GPU
+    syn = pd.DataFrame({"setting": ["b2000-i2000"] * 2, "method": ["flayer", "projection"], "label": "x",
+                        "n_runs": 1, "mean_seconds_per_epoch": [2.0, 1.9], "mean_fit_seconds": 20.0,
+                        "mean_job_seconds": [25.0, 24.0], "device": ["cuda", "cpu"]})
+    gpu = [r for r in benchmark_rows(timing, target_batch_size=2000, target_speedup=50, synthetic_timing=syn,
+                                     scale="paper") if r.benchmark == "gpu_job"]
+    assert [(r.metric, r.value) for r in gpu] == [("seconds_per_epoch", 2.0), ("job_seconds", 25.0)]
+    assert "flayer" in gpu[0].setting and "on cuda" in gpu[0].setting
+    gpu = [r for r in benchmark_rows(timing, target_batch_size=2000, target_speedup=50, synthetic_timing=syn,
+                                     scale="smoke") if r.benchmark == "gpu_job"]
+    assert np.isnan(gpu[0].value) and "scale smoke, not paper" in gpu[0].note and gpu[1].value == 2.0
 
 
 def test_benchmark_rows_cpu_time_authors_epochs_and_load():

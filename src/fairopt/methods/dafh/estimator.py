@@ -19,6 +19,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from fairopt.core.device import resolve_device
 from fairopt.core.errors import ConfigError
 from fairopt.methods.dafh.checks import binary_labels, check_n_groups, validate_inputs
 from fairopt.methods.dafh.objective import sigmoid_surrogate_loss_np
@@ -63,6 +64,7 @@ class DAFHClassifier(ClassifierMixin, BaseEstimator):
         pooled_epochs: Passes of the pooled classifier (``None``: ``epochs``).
         standardize: Standardise the features with the training rows' mean and standard deviation.
         dtype: Training dtype, ``"float32"`` or ``"float64"`` (predictions are float64).
+        device: Where training runs: ``"cpu"``, ``"cuda"`` or ``"auto"`` (:mod:`fairopt.core.device`).
         seed: Seed of every random draw (same seed -> bit-identical fit).
 
     Attributes:
@@ -77,7 +79,7 @@ class DAFHClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, n_groups: int = 2, *, hidden_units: int = 100, batch_size: int = 1024, epochs: int = 3,
                  lr_group: float = 0.1, lr_decoupled: float = 0.1, penalty: float = 10.0, momentum: float = 0.9,
                  group_momentum: float = 0.0, pooled_epochs: int | None = None, standardize: bool = True,
-                 dtype: str = "float32", seed: int = 0):
+                 dtype: str = "float32", device: str = "cpu", seed: int = 0):
         self.n_groups = n_groups
         self.hidden_units = hidden_units
         self.batch_size = batch_size
@@ -90,6 +92,7 @@ class DAFHClassifier(ClassifierMixin, BaseEstimator):
         self.pooled_epochs = pooled_epochs
         self.standardize = standardize
         self.dtype = dtype
+        self.device = device
         self.seed = seed
 
     def __sklearn_tags__(self):
@@ -108,6 +111,7 @@ class DAFHClassifier(ClassifierMixin, BaseEstimator):
     def _check_params(self) -> DAFHConfig:
         check_n_groups(self.n_groups)
         resolve_dtype(self.dtype)
+        resolve_device(self.device, "device")
         seed_streams(self.seed)
         return self.training_config()
 
@@ -126,7 +130,7 @@ class DAFHClassifier(ClassifierMixin, BaseEstimator):
         classes, y_pm = binary_labels(y)
         mean, scale = standardisation(X, bool(self.standardize))
         params = train_dafh((X - mean) / scale, y_pm, n_groups=int(self.n_groups), config=config,
-                            seed=int(self.seed), dtype=self.dtype)
+                            seed=int(self.seed), dtype=self.dtype, device=resolve_device(self.device, "device"))
         self._set_fitted(classes, mean, scale, params)
         return self
 
@@ -140,7 +144,7 @@ class DAFHClassifier(ClassifierMixin, BaseEstimator):
 
     @classmethod
     def fit_many(cls, X, y, configs: Sequence[DAFHConfig], *, n_groups: int = 2, seed: int = 0,
-                 standardize: bool = True, dtype: str = "float32") -> list["DAFHClassifier"]:
+                 standardize: bool = True, dtype: str = "float32", device: str = "cpu") -> list["DAFHClassifier"]:
         """Fit many configurations on the same data as one batched computation.
 
         The configurations must share ``batch_size``, ``momentum``, ``group_momentum`` and
@@ -155,6 +159,7 @@ class DAFHClassifier(ClassifierMixin, BaseEstimator):
             seed: Seed shared by all configurations.
             standardize: As in the constructor.
             dtype: Training dtype.
+            device: Training device (as in the constructor).
 
         Returns:
             One fitted :class:`DAFHClassifier` per configuration, in order.
@@ -164,7 +169,7 @@ class DAFHClassifier(ClassifierMixin, BaseEstimator):
             est = cls(n_groups=n_groups, hidden_units=c.hidden_units, batch_size=c.batch_size, epochs=c.epochs,
                       lr_group=c.lr_group, lr_decoupled=c.lr_decoupled, penalty=c.penalty, momentum=c.momentum,
                       group_momentum=c.group_momentum, pooled_epochs=c.pooled_epochs, standardize=standardize,
-                      dtype=dtype, seed=seed)
+                      dtype=dtype, device=device, seed=seed)
             est._check_params()
             templates.append(est)
         if not templates:
@@ -174,7 +179,8 @@ class DAFHClassifier(ClassifierMixin, BaseEstimator):
         classes, y_pm = binary_labels(y)
         mean, scale = standardisation(X, bool(standardize))
         fitted = train_dafh_batched((X - mean) / scale, y_pm, n_groups=int(n_groups),
-                                    configs=[t.training_config() for t in templates], seed=int(seed), dtype=dtype)
+                                    configs=[t.training_config() for t in templates], seed=int(seed), dtype=dtype,
+                                    device=resolve_device(device, "device"))
         for est, params in zip(templates, fitted):
             est.n_features_in_ = first.n_features_in_
             if hasattr(first, "feature_names_in_"):

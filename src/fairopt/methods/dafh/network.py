@@ -104,8 +104,8 @@ class BatchedDAFHNetwork(nn.Module):
         for handle in self._hooks:
             handle.remove()
         dt = self.w1.dtype
-        g = torch.as_tensor(list(lr_group), dtype=dt)
-        h = torch.as_tensor(list(lr_decoupled), dtype=dt)
+        g = torch.as_tensor(list(lr_group), dtype=dt, device=self.w1.device)
+        h = torch.as_tensor(list(lr_decoupled), dtype=dt, device=self.w1.device)
         shapes = {"w1": (g, (1, -1, 1)), "b1": (g, (-1, 1)), "w2": (g, (-1, 1, 1)), "b2": (g, (-1, 1)),
                   "wd": (h, (1, -1, 1)), "bd": (h, (-1, 1))}
         self._hooks = [getattr(self, name).register_hook(_scale_hook(lr.view(*shape)))
@@ -153,6 +153,6 @@ class BatchedPooled(nn.Module):
         """Scale each copy's gradient by its learning rate (use optimizer lr 1)."""
         for handle in self._hooks:
             handle.remove()
-        lr = torch.as_tensor(list(lrs), dtype=self.weight.dtype)
+        lr = torch.as_tensor(list(lrs), dtype=self.weight.dtype, device=self.weight.device)
         self._hooks = [self.weight.register_hook(_scale_hook(lr.view(1, -1))),
                        self.bias.register_hook(_scale_hook(lr))]

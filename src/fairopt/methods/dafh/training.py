@@ -209,7 +209,7 @@ def seed_streams(seed: int) -> tuple[int, int, int]:
 
 
 def init_network(n_features: int, n_groups: int, hidden_units: int, seed: int,
-                 dtype: torch.dtype = torch.float32) -> DAFHNetwork:
+                 dtype: torch.dtype = torch.float32, device: str | torch.device = "cpu") -> DAFHNetwork:
     """A freshly initialised :class:`DAFHNetwork` (PyTorch default init under ``seed``).
 
     The global torch RNG is forked, so it is unchanged afterwards.
@@ -220,6 +220,7 @@ def init_network(n_features: int, n_groups: int, hidden_units: int, seed: int,
         hidden_units: Hidden width of g.
         seed: Initialisation seed.
         dtype: Parameter dtype.
+        device: Where the parameters live (drawn on the CPU, then moved: the same values on every device).
 
     Returns:
         The network.
@@ -227,12 +228,12 @@ def init_network(n_features: int, n_groups: int, hidden_units: int, seed: int,
     with torch.random.fork_rng(devices=[]):
         seed_everything(int(seed))
         net = DAFHNetwork(n_features, n_groups, hidden_units)
-    return net.to(dtype)
+    return net.to(dtype=dtype, device=device)
 
 
-def _check_xy(x, y_pm, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
-    xt = torch.as_tensor(np.asarray(x, dtype=np.float64), dtype=dtype)
-    yt = torch.as_tensor(np.asarray(y_pm, dtype=np.float64), dtype=dtype)
+def _check_xy(x, y_pm, dtype: torch.dtype, device: str | torch.device = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float64), dtype=dtype, device=device)
+    yt = torch.as_tensor(np.asarray(y_pm, dtype=np.float64), dtype=dtype, device=device)
     if xt.ndim != 2 or xt.shape[0] == 0:
         raise DataError(f"X: expected a non-empty 2-d array, got shape {tuple(xt.shape)}")
     if yt.shape != (xt.shape[0],):
@@ -245,12 +246,13 @@ def _check_xy(x, y_pm, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, seed: int):
-    """``batches(epoch)`` for :func:`fit`: a fresh seeded permutation per epoch, last batch kept."""
+    """``batches(epoch)`` for :func:`fit`: a fresh seeded permutation per epoch (drawn on the CPU, so the
+    same on every device), last batch kept."""
     gen = torch.Generator().manual_seed(int(seed))
     n = x.shape[0]
 
     def batches(epoch: int):
-        perm = torch.randperm(n, generator=gen)
+        perm = torch.randperm(n, generator=gen).to(x.device)
         xp, yp = x[perm], y[perm]
         for start in range(0, n, batch_size):
             yield xp[start:start + batch_size], yp[start:start + batch_size]
@@ -263,7 +265,8 @@ def _logistic_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def train_pooled(x, y_pm, *, lr: float, momentum: float = 0.9, batch_size: int = 1024, epochs: int = 3,
-                 seed: int = 0, dtype: str | torch.dtype = torch.float32) -> tuple[np.ndarray, float]:
+                 seed: int = 0, dtype: str | torch.dtype = torch.float32,
+                 device: str | torch.device = "cpu") -> tuple[np.ndarray, float]:
     """Fit the pooled logistic classifier h_0 by mini-batch SGD (step 1 of Algorithm 1).
 
     Args:
@@ -275,13 +278,14 @@ def train_pooled(x, y_pm, *, lr: float, momentum: float = 0.9, batch_size: int =
         epochs: Passes over the data.
         seed: Seed of the shuffles (the pooled stream of :func:`seed_streams`).
         dtype: Training dtype.
+        device: Training device (a ``torch.device`` or its name; :func:`fairopt.core.device.resolve_device`).
 
     Returns:
         ``(w, b)``: float64 weights ``(d,)`` and intercept.
     """
     dt = resolve_dtype(dtype)
-    xt, yt = _check_xy(x, y_pm, dt)
-    model = torch.nn.utils.skip_init(torch.nn.Linear, xt.shape[1], 1, dtype=dt)  # no draw from the global RNG
+    xt, yt = _check_xy(x, y_pm, dt, device)
+    model = torch.nn.utils.skip_init(torch.nn.Linear, xt.shape[1], 1, dtype=dt, device=xt.device)  # no RNG draw
     with torch.no_grad():
         model.weight.zero_()
         model.bias.zero_()
@@ -292,17 +296,17 @@ def train_pooled(x, y_pm, *, lr: float, momentum: float = 0.9, batch_size: int =
 
     fit(model, loss_fn, _batches(xt, yt, batch_size, seed), epochs=epochs,
         optimizer=OptimizerConfig(name="plain_sgd", lr=lr, momentum=momentum))
-    return (model.weight.detach().to(torch.float64).numpy()[0].copy(),
-            float(model.bias.detach().to(torch.float64)[0]))
+    return _to_numpy(model.weight)[0], float(model.bias.detach().to(torch.float64)[0])
 
 
 def train_pooled_batched(x, y_pm, *, lrs: Sequence[float], momentum: float = 0.9, batch_size: int = 1024,
                          epochs: Sequence[int] = (3,), seed: int = 0,
-                         dtype: str | torch.dtype = torch.float32) -> dict[tuple[int, int], tuple[np.ndarray, float]]:
+                         dtype: str | torch.dtype = torch.float32,
+                         device: str | torch.device = "cpu") -> dict[tuple[int, int], tuple[np.ndarray, float]]:
     """:func:`train_pooled` for several learning rates at once, snapshotted at several epoch counts.
 
     Args:
-        x, y_pm, momentum, batch_size, seed, dtype: As in :func:`train_pooled`.
+        x, y_pm, momentum, batch_size, seed, dtype, device: As in :func:`train_pooled`.
         lrs: The learning rates (one copy of the classifier each).
         epochs: The epoch counts to snapshot (the run lasts the largest).
 
@@ -311,9 +315,9 @@ def train_pooled_batched(x, y_pm, *, lrs: Sequence[float], momentum: float = 0.9
         equal (up to rounding) to separate :func:`train_pooled` calls with the same seed.
     """
     dt = resolve_dtype(dtype)
-    xt, yt = _check_xy(x, y_pm, dt)
+    xt, yt = _check_xy(x, y_pm, dt, device)
     wanted = sorted({_positive_int("pooled_epochs", e) for e in epochs})
-    model = BatchedPooled(xt.shape[1], len(lrs), dt)
+    model = BatchedPooled(xt.shape[1], len(lrs), dt).to(xt.device)
     model.set_learning_rates(lrs)
     out: dict[tuple[int, int], tuple[np.ndarray, float]] = {}
     done = [0]
@@ -325,8 +329,7 @@ def train_pooled_batched(x, y_pm, *, lrs: Sequence[float], momentum: float = 0.9
     def snapshot(m):
         done[0] += 1
         if done[0] in wanted:
-            w = m.weight.detach().to(torch.float64).numpy()
-            b = m.bias.detach().to(torch.float64).numpy()
+            w, b = _to_numpy(m.weight), _to_numpy(m.bias)
             for p in range(len(lrs)):
                 out[(p, done[0])] = (w[:, p].copy(), float(b[p]))
         return {}
@@ -337,11 +340,11 @@ def train_pooled_batched(x, y_pm, *, lrs: Sequence[float], momentum: float = 0.9
 
 
 def _to_numpy(t: torch.Tensor) -> np.ndarray:
-    return t.detach().to(torch.float64).numpy().copy()
+    return t.detach().to(torch.float64).cpu().numpy().copy()
 
 
 def train_dafh(x, y_pm, *, n_groups: int, config: DAFHConfig = DAFHConfig(), seed: int = 0,
-               dtype: str | torch.dtype = torch.float32,
+               dtype: str | torch.dtype = torch.float32, device: str | torch.device = "cpu",
                on_step: Callable[[int, DAFHParameters], None] | None = None) -> DAFHParameters:
     """Train one DAFH configuration (Algorithm 1) on standardised features.
 
@@ -352,6 +355,7 @@ def train_dafh(x, y_pm, *, n_groups: int, config: DAFHConfig = DAFHConfig(), see
         config: Hyperparameters.
         seed: Seed of every random draw.
         dtype: Training dtype (``float32`` for speed, ``float64`` for checks).
+        device: Training device (as in :func:`train_pooled`); the weights returned are numpy arrays.
         on_step: Optional ``on_step(step, params)`` after every gradient step (``step`` counts from 1;
             ``params`` the current weights with the frozen pooled classifier): learning curves per
             mini-batch step (the paper's Fig. 2).
@@ -362,13 +366,13 @@ def train_dafh(x, y_pm, *, n_groups: int, config: DAFHConfig = DAFHConfig(), see
     _positive_int("n_groups", n_groups, minimum=2)
     config = config.checked()
     dt = resolve_dtype(dtype)
-    xt, yt = _check_xy(x, y_pm, dt)
+    xt, yt = _check_xy(x, y_pm, dt, device)
     init_seed, shuffle_seed, pooled_seed = seed_streams(seed)
     start = time.perf_counter()
     pooled_w, pooled_b = train_pooled(x, y_pm, lr=config.lr_decoupled, momentum=config.momentum,
                                       batch_size=config.batch_size, epochs=config.pooled_passes,
-                                      seed=pooled_seed, dtype=dt)
-    net = init_network(xt.shape[1], n_groups, config.hidden_units, init_seed, dt)
+                                      seed=pooled_seed, dtype=dt, device=xt.device)
+    net = init_network(xt.shape[1], n_groups, config.hidden_units, init_seed, dt, xt.device)
 
     def loss_fn(m, batch):
         xb, yb = batch
@@ -399,7 +403,8 @@ def train_dafh(x, y_pm, *, n_groups: int, config: DAFHConfig = DAFHConfig(), see
 
 
 def train_dafh_batched(x, y_pm, *, n_groups: int, configs: Sequence[DAFHConfig], seed: int = 0,
-                       dtype: str | torch.dtype = torch.float32) -> list[DAFHParameters]:
+                       dtype: str | torch.dtype = torch.float32,
+                       device: str | torch.device = "cpu") -> list[DAFHParameters]:
     """Train many DAFH configurations as one batched computation; same result as separate fits.
 
     The configurations must share ``batch_size``, ``momentum``, ``group_momentum`` and
@@ -415,6 +420,7 @@ def train_dafh_batched(x, y_pm, *, n_groups: int, configs: Sequence[DAFHConfig],
         configs: The configurations.
         seed: Seed (the same for every configuration, as in a grid search over one split).
         dtype: Training dtype.
+        device: Training device.
 
     Returns:
         One :class:`DAFHParameters` per configuration, in the order given; each equals
@@ -429,21 +435,22 @@ def train_dafh_batched(x, y_pm, *, n_groups: int, configs: Sequence[DAFHConfig],
         if len(values) > 1:
             raise ConfigError(f"configs: every configuration of a batched fit must share {key}, got {sorted(values)}")
     dt = resolve_dtype(dtype)
-    xt, yt = _check_xy(x, y_pm, dt)
+    xt, yt = _check_xy(x, y_pm, dt, device)
     base = configs[0]
     init_seed, shuffle_seed, pooled_seed = seed_streams(seed)
     start = time.perf_counter()
 
     lrs = sorted({c.lr_decoupled for c in configs})
     pooled = train_pooled_batched(x, y_pm, lrs=lrs, momentum=base.momentum, batch_size=base.batch_size,
-                                  epochs=[c.pooled_passes for c in configs], seed=pooled_seed, dtype=dt)
+                                  epochs=[c.pooled_passes for c in configs], seed=pooled_seed, dtype=dt,
+                                  device=xt.device)
 
     triples = sorted({(c.lr_group, c.lr_decoupled, c.penalty) for c in configs})
     wanted = sorted({c.epochs for c in configs})
-    single = init_network(xt.shape[1], n_groups, base.hidden_units, init_seed, dt)
+    single = init_network(xt.shape[1], n_groups, base.hidden_units, init_seed, dt, xt.device)
     net = BatchedDAFHNetwork(single, len(triples))
     net.set_learning_rates([t[0] for t in triples], [t[1] for t in triples])
-    penalty = torch.as_tensor([t[2] for t in triples], dtype=dt)
+    penalty = torch.as_tensor([t[2] for t in triples], dtype=dt, device=xt.device)
     states: dict[int, list[dict[str, torch.Tensor]]] = {}
     done = [0]
 

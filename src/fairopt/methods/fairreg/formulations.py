@@ -1,4 +1,9 @@
-"""Mixed-integer formulations of fair regression and their convex relaxations (cvxpy).
+"""Mixed-integer formulations of fair regression and their convex relaxations.
+
+The relaxations (and MIOs for MOSEK/Gurobi) are cvxpy problems (:func:`build_bigm`,
+:func:`build_strong`); a SCIP MIO is built natively in PySCIPOpt by default
+(:mod:`fairopt.methods.fairreg.native`, the same mathematics; ``interface="cvxpy"`` keeps cvxpy's SCIP
+interface, whose model build outside SCIP's clock grows with cones x nonzeros).
 
 Notation: rows ``i = 1..m``, thresholds ``b_1 < ... < b_l`` (stored 0-based as ``b[0..l-1]``),
 ``t_i = w'x_i``, row weights ``c_i = 1/m - a_i/m_1``, separation margin ``delta`` (see
@@ -53,7 +58,10 @@ computed against the best model known and flagged when below the bound
 (:func:`fairopt.studies.fairreg.tables.summarize`).
 
 **Warm start.** ``warm_start`` hands the MIO an initial solution built from a model (the study uses
-the better of least squares and CD-relax): :func:`warm_start_values`.
+the better of least squares and CD-relax): the delta-separated model of its interval pattern
+(:func:`warm_start_pattern`), completed natively into a value of every variable
+(:func:`fairopt.methods.fairreg.native.start_values`, checked by SCIP before it is stored) or, through
+cvxpy, handed over partially (:func:`warm_start_values`; SCIP completes it).
 
 **Limits.** A MIO stops at the first of its limits: ``time_limit`` (SCIP's ``limits/time``, a clock:
 with the study's ``timing/clocktype 1`` CPU seconds, still dependent on the machine and its load, so
@@ -87,8 +95,9 @@ import scipy.sparse as sp
 from fairopt.methods.fairreg.bounds import PredictionBounds, big_m, prediction_bounds
 from fairopt.methods.fairreg.objective import DEFAULT_DELTA, Instance, objective, objective_parts
 from fairopt.methods.fairreg.pattern import PatternQP
-from fairopt.core.errors import SolverError
-from fairopt.core.solvers import SolveRecord, resolve_solver, solve
+from fairopt.methods.fairreg.native import build_bigm_scip, build_strong_scip, pattern_of, start_values
+from fairopt.core.errors import ConfigError, SolverError
+from fairopt.core.solvers import SolveRecord, resolve_solver, solve, solve_scip
 
 __all__ = [
     "LIMIT_STATUSES",
@@ -103,6 +112,8 @@ __all__ = [
 ]
 
 FORMULATIONS = ("bigm", "strong")
+#: how a SCIP MIO is built (:func:`solve_formulation`)
+INTERFACES = ("native", "cvxpy")
 
 
 #: Clarabel settings tried in turn when a relaxation ends with reduced accuracy
@@ -144,8 +155,8 @@ class FormulationResult:
         best_bound: Lower bound on the delta-separated optimum.
         gap: Solver gap ``|objective - bound| / |objective|`` (0 for a relaxation).
         nodes: Branch-and-bound nodes (MIO) or iterations (relaxation).
-        seconds: Solve time (``problem.solve``); build_seconds: model construction time (measured:
-            the study writes both to timing files, never to result rows).
+        seconds: Solve time (``problem.solve``; native SCIP: ``optimize``); build_seconds: model
+            construction time (measured: the study writes both to timing files, never to result rows).
         big_m: The big-M value (big-M only); details: bounds and sizes.
     """
 
@@ -285,7 +296,8 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
                       box: bool = False, big_m_value: float | None = None,
                       polish: bool = True, polish_solver: str = "clarabel",
                       warm_start: np.ndarray | None = None, node_limit: int | None = None,
-                      progress: Callable[..., None] | None = None,
+                      progress: Callable[..., None] | None = None, interface: str = "native",
+                      log_every: float | None = 30.0,
                       verbose: bool = False, **solver_options: Any) -> FormulationResult:
     """Build and solve one formulation (MIO or relaxation) and score its ``w`` exactly.
 
@@ -316,13 +328,22 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
             limit). Deterministic, unlike the clock: with it binding before ``time_limit``, two runs
             give the same incumbent, bound, gap and node count; a stop there with an incumbent is
             ``"node_limit"``.
-        progress: Called as ``progress("built", seconds=<seconds since the call>)`` once the model
-            is built: for SCIP when it starts to optimize (``solve(..., on_model_built=)``), for other
+        progress: Called as ``progress("built", seconds=<seconds since the call>, cpu_seconds=<this
+            process's CPU seconds since the call>)`` once the model is built: for SCIP when it starts
+            to optimize (``on_model_built`` of
+            :func:`fairopt.core.solvers.solve_scip` / :func:`~fairopt.core.solvers.solve`), for other
             solvers when the cvxpy problem is. The watchdog of
             :func:`fairopt.core.isolation.run_isolated` starts its solve deadline there.
+        interface: How a SCIP MIO is built: ``"native"`` (default: PySCIPOpt directly,
+            :mod:`fairopt.methods.fairreg.native`, solved by :func:`~fairopt.core.solvers.solve_scip`)
+            or ``"cvxpy"`` (the cvxpy problem through cvxpy's SCIP interface, whose model build grows
+            with cones x nonzeros: kept as the rival of the build benchmark and for agreement tests).
+            Relaxations and the other MIO solvers always go through cvxpy.
+        log_every: Native SCIP MIO: a progress line (time, nodes, incumbent, bound, gap) in the log at
+            most every this many seconds and at each new incumbent (``None``: none).
         verbose: Solver log.
         **solver_options: Passed to :func:`fairopt.core.solvers.solve` (``scip_params`` keep the
-            time and node limits).
+            time and node limits); the native SCIP path takes ``scip_params`` only.
 
     Raises:
         NoIncumbentError: A MIO stopped at a limit without a feasible solution, with the limit
@@ -333,13 +354,22 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
     """
     if formulation not in FORMULATIONS:
         raise ValueError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
+    if interface not in INTERFACES:
+        raise ValueError(f"interface must be one of {INTERFACES}, got {interface!r}")
     cvx_solver = resolve_solver(solver, mixed_integer=not relax)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     if bounds is None and (formulation == "bigm" or box):
         bounds = prediction_bounds(inst, lam, delta)
     M = None
     if formulation == "bigm":
         M = big_m(bounds, inst.thresholds, delta) if big_m_value is None else float(big_m_value)
+    if not relax and cvx_solver == "SCIP" and interface == "native":
+        return _solve_native(inst, lam, formulation, start=start, cpu_start=cpu_start, M=M, bounds=bounds,
+                             box=box, delta=delta,
+                             warm_start=warm_start, time_limit=time_limit, node_limit=node_limit,
+                             polish=polish, polish_solver=polish_solver, progress=progress,
+                             log_every=log_every, verbose=verbose, solver_options=solver_options)
+    if formulation == "bigm":
         problem, var = build_bigm(inst, lam, M=M, delta=delta, relax=relax)
     else:
         problem, var = build_strong(inst, lam, delta=delta, relax=relax,
@@ -369,7 +399,8 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
     retries: list[dict[str, Any]] = []
     try:
         # the watchdog's solve deadline starts when SCIP's model exists (most of the set-up happens in there)
-        built = (lambda: progress("built", seconds=time.perf_counter() - start)) \
+        built = (lambda: progress("built", seconds=time.perf_counter() - start,
+                                  cpu_seconds=time.process_time() - cpu_start)) \
             if progress is not None and not relax and cvx_solver == "SCIP" else None
         rec: SolveRecord = solve(problem, cvx_solver, time_limit=time_limit, verbose=verbose,
                                  on_model_built=built, **solver_options)
@@ -385,26 +416,36 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
         rec = _retry_clarabel(problem, exc, retries, time_limit, verbose, solver_options)
     if rec.status not in ("optimal", *LIMIT_STATUSES):
         raise SolverError(f"{formulation}: unexpected solve status {rec.status!r}")
-    w = np.asarray(var["w"].value, dtype=float)
-    loss, unf = objective_parts(inst, w)
-    details = {"rho": bounds.rho if bounds else None,
-               "bound_source": bounds.source if bounds else None,
-               "upper_objective": bounds.upper_objective if bounds else None,
-               "delta": delta, "box": bool(box),
-               "n_variables": int(sum(v.size for v in problem.variables())),
-               "n_integer": int(sum(v.size for v in problem.variables()
-                                    if v.attributes.get("boolean") or v.attributes.get("integer"))),
-               "solver_status": rec.solver_status, "objective_unpolished": loss + lam * unf,
-               "polished": False, "solver_seconds": _solver_seconds(problem, rec),
-               "clarabel_retries": retries, **warm}
+    sizes = {"n_variables": int(sum(v.size for v in problem.variables())),
+             "n_integer": int(sum(v.size for v in problem.variables()
+                                  if v.attributes.get("boolean") or v.attributes.get("integer")))}
+    details = {**sizes, "solver_seconds": _solver_seconds(problem, rec), "clarabel_retries": retries,
+               "interface": "cvxpy", **warm}
     if warm:
         details["warm_start_accepted"] = rec.extra.get("warm_start_accepted")
     extra = getattr(problem.solver_stats, "extra_stats", None)
     if isinstance(extra, dict) and "model" in extra:  # SCIP: nodes over all restarts
         details["total_nodes"] = int(extra["model"].getNTotalNodes())
-    if not relax and polish:
-        k = _pattern_of(formulation, var, inst.m, inst.l)
-        res = PatternQP(inst, delta, polish_solver).solve_pattern(k)
+    pattern = None if relax else _pattern_of(formulation, var, inst.m, inst.l)
+    return _result(inst, lam, formulation, relax, np.asarray(var["w"].value, dtype=float), rec, details,
+                   bounds=bounds, box=box, delta=delta, M=M, build_seconds=build_seconds,
+                   pattern=pattern if polish else None, polish_solver=polish_solver)
+
+
+def _result(inst: Instance, lam: float, formulation: str, relax: bool, w: np.ndarray, rec: SolveRecord,
+            details: dict[str, Any], *, bounds: PredictionBounds | None, box: bool, delta: float,
+            M: float | None, build_seconds: float, pattern: np.ndarray | None,
+            polish_solver: str) -> FormulationResult:
+    """The :class:`FormulationResult` of a solve: ``w`` scored exactly, polished at ``pattern``
+    (MIO: the least-squares QP of the solver's indicator pattern, kept when no worse)."""
+    loss, unf = objective_parts(inst, w)
+    details = {"rho": bounds.rho if bounds else None,
+               "bound_source": bounds.source if bounds else None,
+               "upper_objective": bounds.upper_objective if bounds else None,
+               "delta": delta, "box": bool(box), "solver_status": rec.solver_status,
+               "objective_unpolished": loss + lam * unf, "polished": False, **details}
+    if pattern is not None:
+        res = PatternQP(inst, delta, polish_solver).solve_pattern(pattern)
         if res is not None:
             loss_p, unf_p = objective_parts(inst, res[1])
             if loss_p + lam * unf_p <= loss + lam * unf:
@@ -415,6 +456,54 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
                              build_seconds, rec.solver, M, details)
 
 
+def _solve_native(inst: Instance, lam: float, formulation: str, *, start: float, cpu_start: float,
+                  M: float | None,
+                  bounds: PredictionBounds | None, box: bool, delta: float, warm_start: np.ndarray | None,
+                  time_limit: float | None, node_limit: int | None, polish: bool, polish_solver: str,
+                  progress: Callable[..., None] | None, log_every: float | None, verbose: bool,
+                  solver_options: dict[str, Any]) -> FormulationResult:
+    """A SCIP MIO built natively (:mod:`fairopt.methods.fairreg.native`) and solved by
+    :func:`fairopt.core.solvers.solve_scip` (arguments as :func:`solve_formulation`; ``start``,
+    ``cpu_start``: its wall and CPU clocks at the call)."""
+    unknown = sorted(set(solver_options) - {"scip_params"})
+    if unknown:
+        raise ConfigError(f"native SCIP MIO: unknown solver options {unknown} (only scip_params)")
+    if formulation == "bigm":
+        nm = build_bigm_scip(inst, lam, M=M, delta=delta)
+    else:
+        nm = build_strong_scip(inst, lam, delta=delta, bounds=bounds if box else None)
+    warm: dict[str, Any] = {}
+    values = None
+    if warm_start is not None:
+        pattern, warm = warm_start_pattern(inst, lam, warm_start, delta, polish_solver)
+        if pattern is not None:
+            values = start_values(nm, inst, *pattern)
+    build_seconds = time.perf_counter() - start
+    built = (lambda: progress("built", seconds=time.perf_counter() - start,
+                              cpu_seconds=time.process_time() - cpu_start)) if progress is not None else None
+    solve_start = time.perf_counter()
+    try:
+        rec = solve_scip(nm.model, time_limit=time_limit, node_limit=node_limit,
+                         params=solver_options.get("scip_params"), start=values, on_model_built=built,
+                         log_every=log_every, label=f"{formulation} MIO (m={inst.m}, lambda={lam:g})",
+                         verbose=verbose)
+    except SolverError as exc:
+        limit = _no_incumbent_limit(exc, node_limit, time_limit, time.perf_counter() - solve_start)
+        if limit is not None:
+            what = f"{node_limit} node" if limit == "node_limit" else f"{time_limit:g} s time"
+            raise NoIncumbentError(f"{formulation} MIO: no feasible solution within the {what} limit "
+                                   f"({type(exc).__name__}: {exc})", limit) from exc
+        raise
+    details = {"n_variables": int(nm.model.getNVars()), "n_integer": nm.n_integer,
+               "solver_seconds": rec.extra["solving_time"], "clarabel_retries": [], "interface": "native",
+               "total_nodes": rec.extra["total_nodes"], **warm}
+    if warm:
+        details["warm_start_accepted"] = rec.extra.get("warm_start_accepted", False)
+    return _result(inst, lam, formulation, False, nm.values("w"), rec, details, bounds=bounds, box=box,
+                   delta=delta, M=M, build_seconds=build_seconds,
+                   pattern=pattern_of(nm, inst) if polish else None, polish_solver=polish_solver)
+
+
 def _no_incumbent_limit(exc: BaseException, node_limit: int | None, time_limit: float | None,
                         waited: float) -> str | None:
     """The limit at which a failed MIO solve stopped without a feasible solution, or ``None`` (a
@@ -423,12 +512,15 @@ def _no_incumbent_limit(exc: BaseException, node_limit: int | None, time_limit: 
     * ``"node_limit"``: a node limit was set and the failure says ``nodelimit``
       (:func:`fairopt.core.solvers.solve` reports SCIP's stop at a node or gap limit without a
       solution so; only a node limit can cause it here, no gap limit is set).
-    * ``"time_limit"``: the solve ran at least ``time_limit`` seconds (SCIP's ``timelimit`` without a
-      solution reaches us as a solver failure without its status).
+    * ``"time_limit"``: a time limit was set and the failure says ``timelimit``
+      (:func:`fairopt.core.solvers.solve_scip`), or the solve ran at least ``time_limit`` seconds (through
+      cvxpy, SCIP's ``timelimit`` without a solution reaches us as a solver failure without its status).
     """
     text = f"{type(exc).__name__}: {exc}".lower()
     if node_limit is not None and "nodelimit" in text:
         return "node_limit"
+    if time_limit is not None and "timelimit" in text:
+        return "time_limit"
     if isinstance(exc, SolverError) and time_limit is not None and waited >= time_limit:
         return "time_limit"
     return None
@@ -487,16 +579,10 @@ def warm_start_values(inst: Instance, lam: float, formulation: str, var: dict[st
         separation. The record holds ``warm_start_objective`` (exact objective of ``w_start``) and
         ``warm_start_separated_objective`` (of the separated model, ``None`` when infeasible).
     """
-    w_start = np.asarray(w_start, dtype=float)
-    record: dict[str, Any] = {"warm_start_objective": float(objective(inst, lam, w_start)),
-                              "warm_start_separated_objective": None}
-    t0 = inst.X @ w_start
-    k = (t0[:, None] > inst.thresholds[None, :]).sum(axis=1).astype(int)
-    res = PatternQP(inst, delta, qp_solver).solve_pattern(k)
-    if res is None:
+    pattern, record = warm_start_pattern(inst, lam, w_start, delta, qp_solver)
+    if pattern is None:
         return {}, record
-    w = np.asarray(res[1], dtype=float)
-    record["warm_start_separated_objective"] = float(objective(inst, lam, w))
+    w, k = pattern
     m, l = inst.m, inst.l
     values: dict[cp.Variable, np.ndarray] = {var["w"]: w}
     if formulation == "bigm":
@@ -507,6 +593,28 @@ def warm_start_values(inst: Instance, lam: float, formulation: str, var: dict[st
         values[var["p"]] = p.ravel()
         values[var["t"]] = (p * (inst.X @ w)[:, None]).ravel()
     return values, record
+
+
+def warm_start_pattern(inst: Instance, lam: float, w_start: np.ndarray, delta: float,
+                       qp_solver: str = "clarabel") -> tuple[tuple[np.ndarray, np.ndarray] | None, dict[str, Any]]:
+    """The delta-separated model of ``w_start``'s interval pattern (:func:`warm_start_values`).
+
+    Returns:
+        ``((w, k) or None, record)``: the pattern's least-squares model and the pattern
+        ``k_i = #{j : x_i'w_start > b_j}`` (``None`` when infeasible under the separation), and the
+        record of :func:`warm_start_values`.
+    """
+    w_start = np.asarray(w_start, dtype=float)
+    record: dict[str, Any] = {"warm_start_objective": float(objective(inst, lam, w_start)),
+                              "warm_start_separated_objective": None}
+    t0 = inst.X @ w_start
+    k = (t0[:, None] > inst.thresholds[None, :]).sum(axis=1).astype(int)
+    res = PatternQP(inst, delta, qp_solver).solve_pattern(k)
+    if res is None:
+        return None, record
+    w = np.asarray(res[1], dtype=float)
+    record["warm_start_separated_objective"] = float(objective(inst, lam, w))
+    return (w, k), record
 
 
 def _pattern_of(formulation: str, var: dict[str, cp.Variable], m: int, l: int) -> np.ndarray:  # noqa: E741

@@ -116,7 +116,7 @@ class CvxpyProjector:
         counts = np.bincount(inverse)
         key = (n, m, cells.tobytes(), counts.tobytes(), lb, ub)
         layer = self._layer(W[:, order], key, lb, ub)
-        order_t = torch.from_numpy(order)
+        order_t = torch.from_numpy(order).to(z_t.device)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -130,5 +130,5 @@ class CvxpyProjector:
                 raise SolverError(f"cvxpylayers ({self.solver_args.get('solve_method')}) solve "
                                   f"inaccurate on a batch of {n} rows: {msg}")
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        inv = torch.from_numpy(np.argsort(order))
+        inv = torch.from_numpy(np.argsort(order)).to(z_t.device)
         return y_sorted[inv]

@@ -60,7 +60,9 @@ so :func:`project` accepts a ``state`` that keeps the last verified active sets:
 first re-verifies those slab states (only the box states re-derived), which in full-batch
 training almost always succeeds.
 
-All numerics run in float64. Non-finite raw outputs or slab bounds are refused
+All numerics run in float64. The search for the active sets runs in numpy on the CPU; the differentiable
+(polish) step runs on the device of ``z_t`` (CPU or GPU), so the layer follows the tensors it is given.
+Non-finite raw outputs or slab bounds are refused
 (:func:`~fairopt.methods.flayer.constraints.check_finite`): the breakpoint search would otherwise
 turn a NaN into an arbitrary point of the box with gradient 0.
 """
@@ -627,11 +629,12 @@ def polish(z_t: torch.Tensor, W: np.ndarray, aset: ActiveSet, lo_t: torch.Tensor
     Returns:
         ``(n,)`` float64 projection, differentiable in ``z_t``, ``lo_t`` and ``hi_t``.
     """
-    free_t = torch.from_numpy(aset.free)
-    yfix_t = torch.from_numpy(aset.y_fixed)
+    dev = z_t.device  # the active sets are numpy (CPU); the differentiable formula runs where z_t lives
+    free_t = torch.from_numpy(aset.free).to(dev)
+    yfix_t = torch.from_numpy(aset.y_fixed).to(dev)
     base = z_t
     if aset.nu_fixed is not None and np.any(aset.nu_fixed != 0):
-        base = z_t - torch.from_numpy(W.T @ aset.nu_fixed)
+        base = z_t - torch.from_numpy(W.T @ aset.nu_fixed).to(dev)
     S = np.flatnonzero(aset.active)
     if S.size == 0:
         return torch.where(free_t, base, yfix_t)
@@ -642,16 +645,16 @@ def polish(z_t: torch.Tensor, W: np.ndarray, aset: ActiveSet, lo_t: torch.Tensor
     rows = S[keep]
     WsR = WsR[keep]
     const = (W[rows] * ~aset.free) @ aset.y_fixed
-    upper = torch.from_numpy(aset.upper[rows])
-    idx = torch.from_numpy(rows)
+    upper = torch.from_numpy(aset.upper[rows]).to(dev)
+    idx = torch.from_numpy(rows).to(dev)
     t = torch.where(upper, hi_t[idx], lo_t[idx])
-    WsR_t = torch.from_numpy(WsR)
-    rhs = WsR_t @ base + torch.from_numpy(const) - t
+    WsR_t = torch.from_numpy(WsR).to(dev)
+    rhs = WsR_t @ base + torch.from_numpy(const).to(dev) - t
     if rows.size == 1:
         nu = rhs / float(WsR[0] @ WsR[0])
         shift = WsR_t[0] * nu[0]
     else:
-        nu = torch.linalg.solve(torch.from_numpy(WsR @ WsR.T), rhs)
+        nu = torch.linalg.solve(torch.from_numpy(WsR @ WsR.T).to(dev), rhs)
         shift = WsR_t.T @ nu
     return torch.where(free_t, base - shift, yfix_t)
 

@@ -40,7 +40,9 @@ Back ends (one interface):
     :mod:`fairopt.methods.flayer.cvx`: the same QP as a cached cvxpylayers problem (diffcp + SCS by
     default); constraints hold to the solver tolerance.
 
-Computations run in float64; the output has the input's dtype and shape (``(n,)`` or ``(n, 1)``).
+Computations run in float64; the output has the input's dtype, shape (``(n,)`` or ``(n, 1)``) and
+device: the layer never names a device, it follows its input (the exact back end finds the active
+sets in numpy on the CPU and evaluates the differentiable formula on the input's device).
 """
 from __future__ import annotations
 
@@ -74,18 +76,20 @@ def check_box(lb: float | None, ub: float | None) -> tuple[float | None, float |
     return lb, ub
 
 
-def slab_bounds(slabs: SlabSet, targets: Any, eps: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Centres ``r`` and bounds ``lo = r - eps``, ``hi = r + eps`` as float64 tensors.
+def slab_bounds(slabs: SlabSet, targets: Any, eps: float,
+                device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Centres ``r`` and bounds ``lo = r - eps``, ``hi = r + eps`` as float64 tensors on ``device``.
 
     Centres of mean-residual rows are ``w_k^T targets``; they keep the targets' autograd graph
-    (targets are normally data without gradient).
+    (targets are normally data without gradient). ``device``: where the batch's outputs live
+    (default: the CPU).
     """
-    r = torch.zeros(slabs.m, dtype=torch.float64)
+    r = torch.zeros(slabs.m, dtype=torch.float64, device=device)
     if slabs.uses_target.any():
         t = targets if torch.is_tensor(targets) else torch.as_tensor(np.asarray(targets))
-        t = t.reshape(-1).to(torch.float64)
-        rows = torch.from_numpy(np.flatnonzero(slabs.uses_target))
-        r = r.index_put((rows,), torch.from_numpy(slabs.W[slabs.uses_target]) @ t)
+        t = t.reshape(-1).to(device=r.device, dtype=torch.float64)
+        rows = torch.from_numpy(np.flatnonzero(slabs.uses_target)).to(r.device)
+        r = r.index_put((rows,), torch.from_numpy(slabs.W[slabs.uses_target]).to(r.device) @ t)
     return r, r - eps, r + eps
 
 
@@ -190,7 +194,7 @@ class FairnessLayer(nn.Module):
         if slabs.dropped:
             self._note_absent(slabs, n)
         z64 = zf.to(torch.float64)
-        _, lo, hi = slab_bounds(slabs, targets, self.eps)
+        _, lo, hi = slab_bounds(slabs, targets, self.eps, z64.device)
         if self.backend == "exact":
             y = exact.project(z64, slabs.W, lo, hi, self.lb, self.ub, disjoint=slabs.disjoint(),
                               state=self._warm)
@@ -208,7 +212,7 @@ class FairnessLayer(nn.Module):
         *targets* are an input error (:class:`~fairopt.core.errors.DataError`). Constraints dropped
         because a group is absent are not counted (nothing is imposed on them).
         """
-        yf = y.detach().reshape(-1).to(torch.float64)
+        yf = y.detach().reshape(-1).to(torch.float64).cpu()
         if not bool(torch.isfinite(yf).all()):
             return math.inf
         check_finite(targets, "targets", "FairnessLayer.violation", "finite targets")

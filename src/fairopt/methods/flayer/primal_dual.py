@@ -98,7 +98,7 @@ def penalised_projection(z: torch.Tensor, groups: Any, c: float, lb: float | Non
     zn = z64.detach().cpu().numpy()
     nu, saturated = exact.penalised_multiplier_1d(zn, w, lb, ub, 0.5 * c)
     aset = exact.active_set_from_mu(zn, W, np.array([nu]), lb, ub)
-    zero = torch.zeros(1, dtype=torch.float64)
+    zero = torch.zeros(1, dtype=torch.float64, device=z64.device)
     if saturated:
         aset.active = np.array([False])
         aset.nu_fixed = np.array([nu])

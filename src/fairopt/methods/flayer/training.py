@@ -24,7 +24,9 @@ Each method is one function -- :func:`fit_flayer`, :func:`fit_projection`, :func
 :func:`predict` deploys it. For bounded regression the penalty models map the network output into
 the box with ``lb + (ub - lb) sigmoid(.)`` (as the authors do; option ``penalty_box_sigmoid``).
 Everything trains through :func:`fairopt.core.training.fit` with stratified batches
-(:func:`fairopt.core.splits.stratified_batches`) of the intersectional group codes.
+(:func:`fairopt.core.splits.stratified_batches`) of the intersectional group codes, on
+``TrainConfig.device`` (network, features and targets there; groups and labels, which only build
+the constraints, on the CPU; predictions come back to the CPU as numpy).
 
 **b_tau in training.** ``flayer`` trains through the head's ``b_tau`` switch: training batches
 smaller than ``b_tau`` go through the online primal-dual layer (training dual, ``eta0_train``,
@@ -94,8 +96,11 @@ class Batch:
 
 
 def make_batches(data: FairData, batch_size: int, seed: int, *, shuffle: bool = True,
-                 equal_counts: bool = False) -> Callable[[int], list[Batch]]:
+                 equal_counts: bool = False, device: torch.device | str = "cpu") -> Callable[[int], list[Batch]]:
     """Batches for :func:`fairopt.core.training.fit`: ``batches(epoch)`` -> list of :class:`Batch`.
+
+    Features and targets live on ``device`` (the network's); the groups and labels stay on the CPU
+    (the layer builds its constraints from them in numpy).
 
     Rows are dealt by :func:`fairopt.core.splits.stratified_batches` on the intersectional group
     codes so every batch keeps the overall group ratio (``equal_counts``: exactly the same group
@@ -103,8 +108,9 @@ def make_batches(data: FairData, batch_size: int, seed: int, *, shuffle: bool = 
     ``shuffle=False`` gives the same batches every epoch (evaluation), otherwise epoch ``e``
     uses ``default_rng([seed, e])``.
     """
-    X = torch.as_tensor(data.X, dtype=torch.float32)
-    y = torch.as_tensor(data.y, dtype=torch.float32)
+    device = torch.device(device)
+    X = torch.as_tensor(data.X, dtype=torch.float32).to(device)
+    y = torch.as_tensor(data.y, dtype=torch.float32).to(device)
     g = torch.as_tensor(np.asarray(data.groups))
     lab = None if data.labels is None else torch.as_tensor(np.asarray(data.labels))
     codes = data.group_codes()
@@ -114,7 +120,8 @@ def make_batches(data: FairData, batch_size: int, seed: int, *, shuffle: bool = 
         out = []
         for idx in stratified_batches(codes, batch_size, rng, equal_counts=equal_counts):
             it = torch.from_numpy(np.asarray(idx))
-            out.append(Batch(X[it], y[it], g[it], None if lab is None else lab[it]))
+            on = it.to(device)
+            out.append(Batch(X[on], y[on], g[it], None if lab is None else lab[it]))
         return out
 
     return batches
@@ -155,8 +162,8 @@ def parity_violation(y: torch.Tensor, groups: Any, family: str, *, targets: Any 
     slabs = build_slabs(family, groups, yf.shape[0], 0.0, labels=labels, has_targets=targets is not None)
     if slabs.m == 0:
         return yf.sum() * 0.0
-    r, _, _ = slab_bounds(slabs, targets, 0.0)
-    W = torch.from_numpy(slabs.W).to(yf.dtype)
+    r, _, _ = slab_bounds(slabs, targets, 0.0, yf.device)
+    W = torch.from_numpy(slabs.W).to(device=yf.device, dtype=yf.dtype)
     return (W @ yf - r.to(yf.dtype)).abs().sum()
 
 
@@ -178,7 +185,7 @@ def base_loss_fn(name: str, pos_weight: float | None = None) -> Callable[[torch.
     if name == "bce":
         pw = None if pos_weight is None else torch.tensor(float(pos_weight))
         return lambda pred, y: nn.functional.binary_cross_entropy_with_logits(
-            pred.reshape(-1), y.reshape(-1).to(pred.dtype), pos_weight=pw)
+            pred.reshape(-1), y.reshape(-1).to(pred.dtype), pos_weight=None if pw is None else pw.to(pred.device))
     raise ConfigError(f"config key loss: unknown base loss {name!r}; expected mse or bce")
 
 
@@ -268,6 +275,11 @@ class TrainConfig:
     projection_inference: str = "layer"
     backend: str = "exact"
     seed: int = 0
+    #: where the network trains and predicts (a ``torch.device`` or its name; the study resolves its
+    #: ``layer.device`` setting with :func:`fairopt.core.device.resolve_device`)
+    device: Any = "cpu"
+    #: the setting ``device`` was resolved from (recorded with it), ``None`` when set directly
+    device_setting: str | None = None
 
 
 @dataclass
@@ -330,7 +342,8 @@ def predict(trained: TrainedModel, data: FairData, cfg: TrainConfig, *,
     raw = np.full(n, np.nan)
     pred = np.full(n, np.nan)
     rng = np.random.default_rng([cfg.seed, 0])
-    X = torch.as_tensor(data.X, dtype=torch.float32)
+    device = torch.device(cfg.device)
+    X = torch.as_tensor(data.X, dtype=torch.float32).to(device)
     used_pd = False
     gaps: list[float] = []
     sizes: list[int] = []
@@ -339,11 +352,11 @@ def predict(trained: TrainedModel, data: FairData, cfg: TrainConfig, *,
     expected = group_keys(cfg.family, data.groups) or None
     n_absent = 0
     for idx in batches:
-        it = torch.from_numpy(np.asarray(idx))
+        it = torch.from_numpy(np.asarray(idx)).to(device)
         # float64 from here on: the deployed outputs meet the constraints to rounding, not to
         # float32 precision (the network itself runs in float32)
         z = model(X[it]).reshape(-1).double()
-        raw[idx] = z.numpy()
+        raw[idx] = z.cpu().numpy()
         g = torch.as_tensor(np.asarray(data.groups)[idx])
         t = torch.as_tensor(data.y[idx]) if cfg.family == "residual_parity" else None
         lab = None if data.labels is None else torch.as_tensor(data.labels[idx])
@@ -359,7 +372,7 @@ def predict(trained: TrainedModel, data: FairData, cfg: TrainConfig, *,
             out = head.layer(z, g, targets=t, labels=lab)
         else:
             out = z
-        pred[idx] = out.double().numpy()
+        pred[idx] = out.double().cpu().numpy()
         if batch_gaps:
             gap = pooled_gap(pred[idx], g, cfg.family, targets=None if t is None else data.y[idx], labels=lab)
             if np.isfinite(gap):
@@ -391,7 +404,7 @@ def _fit(method: str, model: nn.Module, train: FairData, val: FairData | None, c
 
     Args:
         method: The method's name (recorded).
-        model: A fresh network.
+        model: A fresh network (moved to ``cfg.device``).
         loss: ``loss(head, base_loss) -> loss_fn`` of :func:`fairopt.core.training.fit`.
         inference: How predictions are deployed: ``head`` (the b_tau switch), ``layer`` (the hard
             projection on every batch) or ``raw`` (the network's outputs).
@@ -400,8 +413,10 @@ def _fit(method: str, model: nn.Module, train: FairData, val: FairData | None, c
     """
     head = _make_head(cfg)
     loss_fn = loss(head, base_loss_fn(cfg.loss, cfg.pos_weight))
+    model = model.to(cfg.device)
     trained = TrainedModel(method, model, head, TrainingResult(), inference, lam)
-    train_batches = make_batches(train, cfg.batch_size, cfg.seed, equal_counts=cfg.equal_batches)
+    train_batches = make_batches(train, cfg.batch_size, cfg.seed, equal_counts=cfg.equal_batches,
+                                 device=cfg.device)
     expected = group_keys(cfg.family, train.groups) or None
 
     def batches(epoch: int):

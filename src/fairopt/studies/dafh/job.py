@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from fairopt.core.device import device_record, resolve_device
 from fairopt.core.errors import ConfigError
 from fairopt.data.container import FairData
 from fairopt.studies.dafh.methods import METHODS, Context, dafh_fits, grid_configs, label, sensitive_inputs
@@ -113,6 +114,8 @@ def run_job(parts: Mapping[str, FairData], method: str, ctx: Context, *, alpha: 
               "K": ctx.n_groups, "split": int(parts["train"].meta.get("split", 0)), "seed": ctx.seed,
               "n_train": len(parts["train"]), "n_test": len(parts["test"]), "n_features": int(parts["train"].X.shape[1]),
               "sensitive": list(parts["train"].group_names), "candidates": rows}
+    if METHODS.info(method).get("torch"):
+        record["device"] = device_record(resolve_device(ctx.device, "dafh.device"), ctx.device)
     timing = {"seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu,
               "fit_seconds": fit_seconds, "n_fits": n_fits, "seconds_per_fit": fit_seconds / max(n_fits, 1)}
     best = max(rows, key=lambda r: r["test"]["learned"]["prob_fwh"])
@@ -125,16 +128,16 @@ def run_job(parts: Mapping[str, FairData], method: str, ctx: Context, *, alpha: 
 # ------------------------------------------------------------------ the learning-rate pilot
 def run_pilot(parts_by_dataset: Mapping[str, Mapping[str, FairData]], *, candidates: Sequence[float],
               table3: Mapping[str, Mapping[str, Any]], model: Mapping[str, Any], seed: int, alpha: float,
-              keep: int) -> dict[str, Any]:
+              keep: int, device: str = "cpu") -> dict[str, Any]:
     """Validation scores of every (lr_group, lr_decoupled) pair of ``candidates`` per dataset (split 0,
-    K = 2, the Table 3 settings; trained on the fit part) and the chosen learning rates."""
+    K = 2, the Table 3 settings; trained on the fit part, on ``device``) and the chosen learning rates."""
     rows = []
     for dataset, parts in parts_by_dataset.items():
         h = table3[dataset]
         grid = {"batch_size": [h["batch_size"]], "epochs": [h["epochs"]], "lr_group": list(candidates),
                 "lr_decoupled": list(candidates), "penalty": [h["penalty"]]}
         configs = grid_configs(grid, model)
-        fitted = dafh_fits(parts["fit"], configs, 2, seed, model["dtype"])
+        fitted = dafh_fits(parts["fit"], configs, 2, seed, model["dtype"], device)
         validation = PartView(parts["validation"])
         for c, m in zip(configs, fitted):
             s = score(m, validation, alpha=alpha, features_only=True, groupings=False)["learned"]
@@ -142,7 +145,8 @@ def run_pilot(parts_by_dataset: Mapping[str, Mapping[str, FairData]], *, candida
                          "validation_accuracy": s["accuracy"], "validation_prob_fwh": s["prob_fwh"],
                          "validation_pooled_accuracy": s["pooled_accuracy"]})
     chosen = choose_learning_rates(rows, keep)
-    return {"rows": rows, **chosen, "rule": "per classifier, the candidates with the best mean validation accuracy "
+    return {"rows": rows, **chosen, "device": device_record(resolve_device(device, "dafh.device"), device),
+            "rule": "per classifier, the candidates with the best mean validation accuracy "
                                             "(over datasets and the other classifier's learning rate)"}
 
 
@@ -160,8 +164,8 @@ def choose_learning_rates(rows: Sequence[Mapping[str, Any]], keep: int) -> dict[
 
 # ------------------------------------------------------------------ Figure 2: metrics per step
 def run_curve(parts: Mapping[str, FairData], *, config: Mapping[str, Any], trivial: Any, seed: int,
-              alpha: float, dtype: str) -> dict[str, Any]:
-    """Train one configuration, scoring train and test after every gradient step (Figure 2)."""
+              alpha: float, dtype: str, device: str = "cpu") -> dict[str, Any]:
+    """Train one configuration on ``device``, scoring train and test after every gradient step (Figure 2)."""
     from fairopt.methods.dafh import DAFHConfig, binary_labels, evaluate_predictions, standardisation, train_dafh
 
     train, test = parts["train"], parts["test"]
@@ -180,10 +184,12 @@ def run_curve(parts: Mapping[str, FairData], *, config: Mapping[str, Any], trivi
             row[f"{part}_prob_fwh"], row[f"{part}_accuracy"] = m["prob_fwh"], m["accuracy"]
         steps.append(row)
 
-    train_dafh(xs["train"], y_pm, n_groups=2, config=DAFHConfig(**config), seed=seed, dtype=dtype, on_step=on_step)
+    used = resolve_device(device, "dafh.device")
+    train_dafh(xs["train"], y_pm, n_groups=2, config=DAFHConfig(**config), seed=seed, dtype=dtype, device=used,
+               on_step=on_step)
     baseline = {part: score(trivial, PartView(parts[part]), alpha=alpha, features_only=False, groupings=False)["learned"]
                 for part in ("train", "test")}
-    return {"config": dict(config), "steps": steps,
+    return {"config": dict(config), "steps": steps, "device": device_record(used, device),
             "trivial": {f"{part}_{k}": baseline[part][k] for part in baseline for k in ("prob_fwh", "accuracy")}}
 
 

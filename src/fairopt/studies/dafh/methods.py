@@ -10,7 +10,8 @@ scores) and, for methods with hyperparameters, the same configuration trained on
 
 * ``label``: the paper's name; ``uses_k``: the job is per number of groups K (``dafh``,
   ``clustering``); ``demographic``: the method reads the sensitive attributes (every baseline but
-  Pooled and Clustering); ``datasets``: the datasets it runs on (``manual``: Arrest only).
+  Pooled and Clustering); ``datasets``: the datasets it runs on (``manual``: Arrest only); ``torch``: it
+  trains with torch on config ``dafh.device`` (its records carry the device, :mod:`fairopt.core.device`).
 
 Methods (paper section 6.2): ``dafh`` -- :class:`fairopt.methods.dafh.DAFHClassifier` over the whole
 grid (Table 2) as batched computations; ``pooled``, ``trivial`` (one classifier per value of the
@@ -56,6 +57,7 @@ class Context:
         grid: The DAFH grid: ``batch_size``, ``epochs``, ``lr_group``, ``lr_decoupled``, ``penalty`` lists.
         model: ``hidden_units``, ``momentum``, ``group_momentum``, ``dtype``.
         baselines: ``clustering_n_init``, ``tree_alpha``, ``tree_prune_fraction``.
+        device: Where DAFH trains (config ``dafh.device``: ``cpu``, ``cuda`` or ``auto``).
     """
 
     n_groups: int | None
@@ -63,6 +65,7 @@ class Context:
     grid: Mapping[str, Sequence[Any]] = field(default_factory=dict)
     model: Mapping[str, Any] = field(default_factory=dict)
     baselines: Mapping[str, Any] = field(default_factory=dict)
+    device: str = "cpu"
 
 
 #: ``runner(parts, context) -> candidates``
@@ -98,8 +101,9 @@ def grid_configs(grid: Mapping[str, Sequence[Any]], model: Mapping[str, Any]) ->
     return out
 
 
-def dafh_fits(data: FairData, configs: list[dict[str, Any]], n_groups: int, seed: int, dtype: str) -> list:
-    """One batched fit per batch size (configurations of one batch size share the batches)."""
+def dafh_fits(data: FairData, configs: list[dict[str, Any]], n_groups: int, seed: int, dtype: str,
+              device: str = "cpu") -> list:
+    """One batched fit per batch size (configurations of one batch size share the batches), on ``device``."""
     from fairopt.methods.dafh import DAFHClassifier, DAFHConfig, check_no_sensitive
 
     check_no_sensitive(list(data.feature_names), list(data.group_names))
@@ -109,19 +113,19 @@ def dafh_fits(data: FairData, configs: list[dict[str, Any]], n_groups: int, seed
     fitted: list = [None] * len(configs)
     for _, idx in sorted(by_batch.items()):
         models = DAFHClassifier.fit_many(data.X, data.y, [DAFHConfig(**configs[i]) for i in idx], n_groups=n_groups,
-                                         seed=seed, dtype=dtype)
+                                         seed=seed, dtype=dtype, device=device)
         for i, m in zip(idx, models):
             fitted[i] = m
     return fitted
 
 
-@METHODS.register("dafh", label="DAFH (ours)", uses_k=True, demographic=False)
+@METHODS.register("dafh", label="DAFH (ours)", uses_k=True, demographic=False, torch=True)
 def run_dafh(parts: Mapping[str, FairData], ctx: Context) -> list[Candidate]:
     """Every configuration of the grid, trained on the training part and on the fit part (no sensitive input)."""
     configs = grid_configs(ctx.grid, ctx.model)
     dtype = ctx.model["dtype"]
-    full = dafh_fits(parts["train"], configs, int(ctx.n_groups), ctx.seed, dtype)
-    fit = dafh_fits(parts["fit"], configs, int(ctx.n_groups), ctx.seed, dtype)
+    full = dafh_fits(parts["train"], configs, int(ctx.n_groups), ctx.seed, dtype, ctx.device)
+    fit = dafh_fits(parts["fit"], configs, int(ctx.n_groups), ctx.seed, dtype, ctx.device)
     return [Candidate(c, f, h, features_only=True) for c, f, h in zip(configs, full, fit)]
 
 

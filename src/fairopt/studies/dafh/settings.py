@@ -21,7 +21,7 @@ __all__ = ["STUDY", "DATASETS", "load_settings", "method_datasets", "method_ks",
 STUDY = "dafh"
 #: the real datasets of the paper (the loaders of :mod:`fairopt.studies.dafh.prepare`)
 DATASETS = ("adult", "arrest", "violent", "german", "bank")
-#: the keys that define the experiments (resources, figure choices and scorecard tolerances excluded):
+#: the keys that define the experiments (device, figure choices and scorecard tolerances excluded):
 #: a run differing from the paper's settings in one of them is not the paper's run
 EXPERIMENT_KEYS = ("datasets", "methods", "splits", "n_groups", "grid", "model", "table3", "pilot", "data",
                    "baselines", "metrics")

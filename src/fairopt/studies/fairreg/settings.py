@@ -110,6 +110,10 @@ def load_settings(explicit: Mapping[str, Any] | None = None, *, default_scale: s
     real["mio_time_limit"] = _positive(real["mio_time_limit"], key("real", "mio_time_limit"))
     real["agarwal_iterations"] = _positive_numbers([real["agarwal_iterations"]], key("real", "agarwal_iterations"),
                                                    integer=True)[0]
+    build = settings["mio_build"]
+    build["m"] = _positive_numbers(build["m"], "fairreg.mio_build.m", integer=True, minimum=4, allow_zero=True)
+    build["datasets"] = (_subset(build["datasets"], REAL_DATASETS, "fairreg.mio_build.datasets")
+                         if build["datasets"] else [])
     sub = real["subsample"]
     real["subsample"] = {name: (None if sub.get(name) is None else int(sub[name])) for name in REAL_DATASETS}
     sol = settings["solvers"]

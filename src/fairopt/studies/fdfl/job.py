@@ -13,7 +13,8 @@ Training (paper sec. 3-4, Algorithm 1; settings of the authors' run in ``fdfl.md
 with :math:`F = |\bar{\hat r}_{white} - \bar{\hat r}_{black}|` (``mean_gap``) or
 :math:`|MSE_{white} - MSE_{black}|` (``mse_gap``) on the batch, or no penalty and the fairness layer
 in the predictor (``layer``, :mod:`fairopt.studies.fdfl.predict`). The network runs in float32; the
-decision layer, the losses and all metrics run in float64.
+decision layer, the losses and all metrics run in float64, on the device of ``settings.device``
+(``fdfl.device``, :func:`fairopt.core.device.resolve_device`; the record's ``device`` says which).
 
 Evaluation (:func:`fairopt.studies.fdfl.evaluate.evaluate_split`) on the train part (the paper's basis for
 MSE and F) and the test part (the paper's basis for regret; all test patients are one allocation
@@ -34,6 +35,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from fairopt.core.device import device_record, resolve_device
 from fairopt.methods.alpha_fair.layers import alpha_fair_decision, regret_loss
 from fairopt.studies.fdfl.data import Split, TrialData
 from fairopt.studies.fdfl.evaluate import evaluate_split
@@ -79,8 +81,10 @@ def trial_loss(method: Method, settings: TrialSettings, predictor: RiskPredictor
     return loss_fn
 
 
-def _float32(split: Split) -> Split:
-    return Split(split.x.to(torch.float32), split.r, split.g, split.race, split.row_id)
+def _on(split: Split, device: torch.device) -> Split:
+    """The part with float32 features, every tensor on ``device`` (the same tensors on the CPU)."""
+    return Split(split.x.to(device=device, dtype=torch.float32), split.r.to(device), split.g.to(device),
+                 split.race.to(device), split.row_id)
 
 
 def _batches(train: Split, settings: TrialSettings, seed: int):
@@ -93,9 +97,10 @@ def _batches(train: Split, settings: TrialSettings, seed: int):
         order = np.random.default_rng([seed, epoch]).permutation(n)
         out = []
         for start in range(0, n, settings.batch_size):
-            idx = torch.as_tensor(order[start:start + settings.batch_size])
+            rows = order[start:start + settings.batch_size]
+            idx = torch.as_tensor(rows, device=train.r.device)
             if len(idx) >= 2:
-                out.append(Split(train.x[idx], train.r[idx], train.g[idx], train.race[idx], train.row_id[idx.numpy()]))
+                out.append(Split(train.x[idx], train.r[idx], train.g[idx], train.race[idx], train.row_id[rows]))
         return out
 
     return batches
@@ -112,7 +117,8 @@ def run_trial(method: Method, settings: TrialSettings, data: TrialData, *,
         provenance: The data provenance record (copied into the result).
 
     Returns:
-        ``record``, a JSON-able dict: ``study, method, trial, settings, provenance, data``; ``metrics``
+        ``record``, a JSON-able dict: ``study, method, trial, settings, provenance, device``
+        (:func:`fairopt.core.device.device_record`), ``data``; ``metrics``
         with ``train`` and ``test`` (:func:`~fairopt.studies.fdfl.evaluate.evaluate_split`);
         ``epochs_run``; ``history`` (per epoch: training loss, batch mse / regret / fairness, learning
         rate and, when ``settings.history_eval``, the test ``test_regret``, ``test_mse``,
@@ -124,8 +130,9 @@ def run_trial(method: Method, settings: TrialSettings, data: TrialData, *,
         (training + evaluation) and ``per_epoch`` (``{"epoch", "seconds"}`` of every epoch of the history).
     """
     start = time.perf_counter()
-    train, test = _float32(data.train), _float32(data.test)
-    model = build_model(train.x.shape[1], settings)
+    device = resolve_device(settings.device, "fdfl.device")
+    train, test = _on(data.train, device), _on(data.test, device)
+    model = build_model(train.x.shape[1], settings).to(device)
     torch.manual_seed(settings.seed + data.trial)          # dropout masks of this trial
     predictor = RiskPredictor(model, parity_layer(method, settings), settings.risk_floor)
 
@@ -146,7 +153,7 @@ def run_trial(method: Method, settings: TrialSettings, data: TrialData, *,
     for name, part in (("train", train), ("test", test)):
         r_hat = predictor.predict(part.x, part.race)
         predictions[name] = r_hat
-        metrics[name] = evaluate_split(part.r.numpy(), r_hat.numpy(), part.g.numpy(), part.race.numpy(),
+        metrics[name] = evaluate_split(*(t.cpu().numpy() for t in (part.r, r_hat, part.g, part.race)),
                                        Q=settings.Q, cost=settings.cost, alpha=method.alpha,
                                        eval_alphas=settings.eval_alphas)
     # the training loop's history carries each epoch's seconds: they go to the timing
@@ -157,6 +164,7 @@ def run_trial(method: Method, settings: TrialSettings, data: TrialData, *,
         "trial": data.trial,
         "settings": settings.to_dict(),
         "provenance": provenance or {},
+        "device": device_record(device, settings.device),
         "data": {"n_train": len(train), "n_test": len(test), "n_features": int(train.x.shape[1]),
                  "black_train": int(train.race.sum()), "black_test": int(test.race.sum())},
         "metrics": metrics,

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fairopt.core.device import DEVICES
 from fairopt.core.errors import ConfigError
 from fairopt.core.training import OptimizerConfig, SchedulerConfig
 from fairopt.studies.common import resolve_settings
@@ -52,6 +53,13 @@ class Settings:
         return list(range(int(self.section["trials"])))
 
     @property
+    def trial_blocks(self) -> list[tuple[int, ...]]:
+        """The trials in blocks of ``trial_block`` consecutive trials (the last may be shorter): one
+        training job per (method, block)."""
+        size, trials = int(self.section["trial_block"]), self.trials
+        return [tuple(trials[i:i + size]) for i in range(0, len(trials), size)]
+
+    @property
     def trainings(self) -> list[str]:
         """The methods that are trained (one per distinct training configuration), in config order."""
         return [name for name, source in self.trained_as.items() if name == source]
@@ -77,9 +85,10 @@ def load_settings(explicit: Mapping[str, Any] | None = None, *, default_scale: s
 
 
 def trial_config(section: Mapping[str, Any]) -> dict[str, Any]:
-    """The config every trial shares (model, training, decision, evaluation alphas, layer); the conic
-    solver is left out (trials use the closed form), so changing it re-runs no training."""
-    out = {key: section[key] for key in ("model", "training", "eval_alphas", "layer")}
+    """The config every trial shares (model, training, decision, evaluation alphas, layer, device); the
+    conic solver is left out (trials use the closed form), so changing it re-runs no training, and so is
+    ``trial_block`` (how trials are grouped into jobs changes no result)."""
+    out = {key: section[key] for key in ("model", "training", "eval_alphas", "layer", "device")}
     out["decision"] = {k: v for k, v in section["decision"].items() if k != "solver"}
     return out
 
@@ -107,6 +116,9 @@ class TrialSettings:
             (``prediction_fairness: layer``); the lower bound keeps projected risks positive.
         layer_backend: Fairness-layer back end (``exact`` or ``cvxpylayers``).
         history_eval: Evaluate test regret/MSE after every epoch (learning curves).
+        device: Where torch computes (``device``: ``cpu``, ``cuda`` or ``auto``;
+            :func:`fairopt.core.device.resolve_device`); recorded in each result's ``device``, not in
+            its ``settings`` (a CPU result is the same whatever the setting said).
     """
 
     hidden: tuple[int, ...]
@@ -125,6 +137,7 @@ class TrialSettings:
     layer_upper: float
     layer_backend: str
     history_eval: bool
+    device: str
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -134,6 +147,8 @@ class TrialSettings:
         if not (self.Q > 0 and self.cost > 0 and self.risk_floor > 0):
             raise ConfigError("config keys fdfl.decision.Q, fdfl.decision.cost and fdfl.training.risk_floor "
                               f"must be > 0, got {self.Q}, {self.cost}, {self.risk_floor}")
+        if self.device not in DEVICES:
+            raise ConfigError(f"config key fdfl.device: {self.device!r}; expected one of {', '.join(DEVICES)}")
         if not self.layer_upper > self.risk_floor:
             raise ConfigError(f"config key fdfl.layer.upper: expected > risk_floor ({self.risk_floor}), "
                               f"got {self.layer_upper}")
@@ -167,6 +182,7 @@ class TrialSettings:
                 layer_upper=float(layer["upper"]),
                 layer_backend=str(layer["backend"]),
                 history_eval=bool(training["history_eval"]),
+                device=str(fdfl["device"]),
             )
         except KeyError as exc:
             raise ConfigError(f"config key fdfl: missing {exc.args[0]!r} (pass a resolved section: "

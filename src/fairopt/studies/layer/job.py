@@ -48,6 +48,7 @@ import torch
 from torch import nn
 
 from fairopt.core import metrics
+from fairopt.core.device import device_record, resolve_device
 from fairopt.core.errors import ConfigError
 from fairopt.core.models import mlp, seed_everything
 from fairopt.core.training import OptimizerConfig, SchedulerConfig
@@ -62,13 +63,14 @@ from fairopt.studies.layer.settings import setting_name
 __all__ = ["EXPERIMENTS", "TIMING_KEYS", "train_config", "model_factory", "train", "run_synthetic", "run_sba",
            "run_employee", "run_job"]
 
-#: experiment -> ``runner(parts, method, seed, section, *, backend, setting, log) -> (record, timing)``
+#: experiment -> ``runner(parts, method, seed, section, *, backend, setting, log, device, device_setting)
+#: -> (record, timing)``
 EXPERIMENTS: Registry = Registry("fairness-layer experiment")
 
 
 def train_config(section: Mapping[str, Any], *, family: str, eps: float, lb: float | None, ub: float | None,
                  batch_size: int, eval_batch_size: int, loss: str, seed: int, backend: str,
-                 pos_weight: float | None = None) -> TrainConfig:
+                 pos_weight: float | None = None, device: Any = "cpu", device_setting: str | None = None) -> TrainConfig:
     """:class:`TrainConfig` from an experiment's config section and the job's values."""
     tr = section["training"]
     return TrainConfig(
@@ -81,7 +83,8 @@ def train_config(section: Mapping[str, Any], *, family: str, eps: float, lb: flo
         penalty_lambdas=tuple(float(v) for v in section.get("penalty_lambdas", ())),
         strict_lambda=float(section["strict_lambda"]),
         penalty_box_sigmoid=bool(section.get("penalty_box_sigmoid", True)),
-        equal_batches=bool(section.get("equal_batches", False)), backend=backend, seed=int(seed))
+        equal_batches=bool(section.get("equal_batches", False)), backend=backend, seed=int(seed),
+        device=device, device_setting=device_setting)
 
 
 def model_factory(in_features: int, model: Mapping[str, Any], seed: int) -> Callable[[], nn.Module]:
@@ -131,8 +134,9 @@ def _penalty_record(trained: TrainedModel) -> dict[str, Any] | None:
 
 
 def _record(experiment: str, dataset: str, method: str, seed: int, backend: str, eps: float, trained: TrainedModel,
-            out: Mapping[str, Any], start: float, **fields: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``(record, timing)``: the record has the fields every job record has, then the experiment's
+            out: Mapping[str, Any], start: float, cfg: TrainConfig, **fields: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(record, timing)``: the record has the fields every job record has (``device``: where it trained,
+    :func:`fairopt.core.device.device_record` of ``cfg.device``), then the experiment's
     own ``fields``, then the guarantee check, the absent-group counts, the Penalty selection and the
     training counts; the timing has the job's measured times (:func:`_timing_record`)."""
     absent = _absent_record(trained, out)
@@ -142,9 +146,10 @@ def _record(experiment: str, dataset: str, method: str, seed: int, backend: str,
             f"dropped): training {absent['training']}, validation {absent['validation']}, test {absent['test']}"),
             stacklevel=2)
     record = {"experiment": experiment, "dataset": dataset, "method": method, "seed": int(seed), "backend": backend,
-              "eps": float(eps), **fields, "guarantee": _guarantee_record(out), "absent_group_batches": absent,
+              "device": device_record(cfg.device, cfg.device_setting), "eps": float(eps), **fields,
+              "guarantee": _guarantee_record(out), "absent_group_batches": absent,
               "penalty": _penalty_record(trained), "training": _training_record(trained)}
-    return record, _timing_record(record, trained, time.perf_counter() - start)
+    return record, {**_timing_record(record, trained, time.perf_counter() - start), **record["device"]}
 
 
 def _absent_record(trained: TrainedModel, out: Mapping[str, Any]) -> dict[str, int]:
@@ -165,7 +170,8 @@ def _guarantee_record(out: Mapping[str, Any]) -> dict[str, Any]:
 @EXPERIMENTS.register("synthetic")
 def run_synthetic(parts: Mapping[str, FairData], method: str, seed: int, section: Mapping[str, Any], *,
                   backend: str, setting: tuple[int, int] | None = None,
-                  log: Callable[[str], None] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+                  log: Callable[[str], None] | None = None, device: Any = "cpu",
+                  device_setting: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """One (synthetic dataset, batch setting, method, seed) job (reference note, experiment 1).
 
     Data: the prepared parts (:func:`fairopt.studies.layer.prepare.prepare_synthetic`: the 2^5
@@ -196,7 +202,7 @@ def run_synthetic(parts: Mapping[str, FairData], method: str, seed: int, section
     lb, ub = data.meta["lb"], data.meta["ub"]
     cfg = train_config(section, family="mean_parity", eps=section["eps"], lb=lb, ub=ub,
                        batch_size=train_batch, eval_batch_size=inference_batch, loss="mse", seed=seed,
-                       backend=backend)
+                       backend=backend, device=device, device_setting=device_setting)
     say(f"syn{index:02d} {setting_name(train_batch, inference_batch)} {method} seed {seed}: "
         f"{len(train_part)}/{len(val)}/{len(test)} rows, box [{lb}, {ub}]")
     trained = train(method, section, train_part, val, cfg, seed)
@@ -206,7 +212,7 @@ def run_synthetic(parts: Mapping[str, FairData], method: str, seed: int, section
     y_test = torch.as_tensor(test.y[rows], dtype=torch.float64)
     g_test = test.groups[rows]
     record, timing = _record(
-        "synthetic", f"syn{index:02d}", method, seed, backend, section["eps"], trained, out, start,
+        "synthetic", f"syn{index:02d}", method, seed, backend, section["eps"], trained, out, start, cfg,
         index=int(index),
         design={k: data.meta[k] for k in ("group_share", "strength", "correlation", "group_bias",
                                           "noise_sd", "box", "lb", "ub", "target", "outside_box")},
@@ -223,8 +229,8 @@ def run_synthetic(parts: Mapping[str, FairData], method: str, seed: int, section
 
 @EXPERIMENTS.register("sba")
 def run_sba(parts: Mapping[str, FairData], method: str, seed: int, section: Mapping[str, Any], *, backend: str,
-            setting: tuple[int, int] | None = None, log: Callable[[str], None] | None = None
-            ) -> tuple[dict[str, Any], dict[str, Any]]:
+            setting: tuple[int, int] | None = None, log: Callable[[str], None] | None = None, device: Any = "cpu",
+            device_setting: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """One (method, split seed) job of the SBA loans experiment (reference note, experiment 2).
 
     Split ``split`` (train/val/test counts, stratified by the default label, ``random_state =
@@ -245,7 +251,8 @@ def run_sba(parts: Mapping[str, FairData], method: str, seed: int, section: Mapp
     pos_weight = (len(train_part) - pos) / pos
     cfg = train_config(section, family="attribute_parity", eps=section["eps"], lb=None, ub=None,
                        batch_size=len(train_part), eval_batch_size=max(len(val), len(test)), loss="bce",
-                       pos_weight=pos_weight, seed=seed, backend=backend)
+                       pos_weight=pos_weight, seed=seed, backend=backend, device=device,
+                       device_setting=device_setting)
     say(f"SBA {method} seed {seed}: {len(train_part)}/{len(val)}/{len(test)} rows, {data.X.shape[1]} features, "
         f"pos_weight {pos_weight:.3f}")
     trained = train(method, section, train_part, val, cfg, seed)
@@ -253,7 +260,7 @@ def run_sba(parts: Mapping[str, FairData], method: str, seed: int, section: Mapp
     deployed = metrics.classification_metrics(out["pred"], test.y)
     raw = metrics.classification_metrics(out["raw"], test.y)
     record, timing = _record(
-        "sba", "sba_loans", method, seed, backend, section["eps"], trained, out, start,
+        "sba", "sba_loans", method, seed, backend, section["eps"], trained, out, start, cfg,
         n_train=len(train_part), n_val=len(val), n_test=len(test), n_features=int(data.X.shape[1]),
         pos_weight=pos_weight,
         test_auc=deployed["auc"], test_ap=deployed["ap"], test_error_rate=deployed["error_rate"],
@@ -267,8 +274,8 @@ def run_sba(parts: Mapping[str, FairData], method: str, seed: int, section: Mapp
 
 @EXPERIMENTS.register("employee")
 def run_employee(parts: Mapping[str, FairData], method: str, seed: int, section: Mapping[str, Any], *, backend: str,
-                 setting: tuple[int, int] | None = None, log: Callable[[str], None] | None = None
-                 ) -> tuple[dict[str, Any], dict[str, Any]]:
+                 setting: tuple[int, int] | None = None, log: Callable[[str], None] | None = None, device: Any = "cpu",
+            device_setting: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """One method of the employee wage audit (reference note, experiment 3).
 
     Target: ``EmpHourlyRate`` min-max scaled to [0, 1]; five protected attributes, both sides of
@@ -287,7 +294,8 @@ def run_employee(parts: Mapping[str, FairData], method: str, seed: int, section:
     data = parts["train"]
     lb, ub = (float(v) for v in section["box"])
     cfg = train_config(section, family="residual_parity", eps=section["eps"], lb=lb, ub=ub,
-                       batch_size=len(data), eval_batch_size=len(data), loss="mse", seed=seed, backend=backend)
+                       batch_size=len(data), eval_batch_size=len(data), loss="mse", seed=seed, backend=backend,
+                       device=device, device_setting=device_setting)
     say(f"employee {method} seed {seed}: {len(data)} rows, {data.X.shape[1]} features")
     trained = train(method, section, data, parts["val"], cfg, seed)
     out = predict(trained, parts["test"], cfg, batch_gaps=True)
@@ -295,7 +303,7 @@ def run_employee(parts: Mapping[str, FairData], method: str, seed: int, section:
                            tol=float(section["violation_tol"]), flag_percentile=float(section["flag_percentile"]))
              for k in ("pred", "raw")}
     record, timing = _record("employee", "employee_performance", method, seed, backend, section["eps"], trained, out,
-                             start, n_rows=len(data), n_features=int(data.X.shape[1]), deployed=audit["pred"],
+                             start, cfg, n_rows=len(data), n_features=int(data.X.shape[1]), deployed=audit["pred"],
                              raw=audit["raw"])
     say(f"MSE {audit['pred']['mse']:.5f}, violated {audit['pred']['violated']}/{audit['pred']['n_constraints']}, "
         f"max residual {audit['pred']['max_residual']:.2e}, {timing['job_seconds']:.1f} s")
@@ -311,17 +319,22 @@ def run_job(experiment: str, parts: Mapping[str, FairData], section: Mapping[str
     Args:
         experiment: ``synthetic``, ``sba`` or ``employee``.
         parts: The prepared parts (``train``, ``val``, ``test``).
-        section: The experiment's settings, with the layer back end under ``backend``.
+        section: The experiment's settings, with the layer back end under ``backend`` and the torch
+            device setting (``auto | cpu | cuda``, config key ``layer.device``; default ``cpu``) under
+            ``device``: the job resolves it (:func:`fairopt.core.device.resolve_device`) and records it.
         method: Method name.
         seed: Seed (the split seed for SBA).
         setting: (train batch, inference batch) (synthetic).
         log: Progress callback.
 
     Raises:
-        ConfigError: Unknown experiment or method, or a missing argument it needs.
+        ConfigError: Unknown experiment or method, a missing argument it needs, or ``device: cuda``
+            where torch sees no GPU (names ``layer.device``).
     """
     body = dict(section)
     backend = body.pop("backend")
+    device_setting = body.pop("device", "cpu")
+    device = resolve_device(device_setting, "layer.device")
     runner = EXPERIMENTS.get(experiment)
     return runner(parts, method, seed, body, backend=backend, setting=None if setting is None else tuple(setting),
-                  log=log)
+                  log=log, device=device, device_setting=device_setting)

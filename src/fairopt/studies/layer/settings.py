@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from fairopt.core.errors import ConfigError
-from fairopt.studies.common import resolve_settings
+from fairopt.studies.common import resolve_settings, schema_defaults
 from fairopt.studies.layer.methods import METHODS
 
 __all__ = ["STUDY", "EXPERIMENTS", "load_settings", "check_settings", "setting_name", "parse_setting_name",
-           "synthetic_settings", "job_section", "JOB_SELECTION_KEYS"]
+           "synthetic_settings", "job_section", "epoch_benchmark", "JOB_SELECTION_KEYS"]
 
 STUDY = "layer"
 #: the experiments of the study (config sections with jobs)
@@ -39,9 +39,27 @@ def load_settings(explicit: Mapping[str, Any] | None = None, *, default_scale: s
 
 
 def job_section(settings: Mapping[str, Any], experiment: str) -> dict[str, Any]:
-    """An experiment's settings as a job needs them (job-selection keys left out) plus the back end."""
+    """An experiment's settings as a job needs them (job-selection keys left out) plus the back end and
+    the torch device setting (``layer.device``)."""
     section = {k: v for k, v in settings[experiment].items() if k not in JOB_SELECTION_KEYS}
-    return {**section, "backend": settings["backend"]}
+    return {**section, "backend": settings["backend"], "device": settings["device"]}
+
+
+def epoch_benchmark(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Network and data of the timing job's epoch benchmark (``layer.benchmark.epoch_network``).
+
+    ``paper``: the paper's synthetic network and data size -- the schema defaults of
+    ``layer.synthetic`` (``model``, ``n_features``, the training rows of ``split``), whatever the
+    preset; ``experiment``: those of this run's ``layer.synthetic``. The parity tolerance is the
+    run's ``layer.synthetic.eps``.
+
+    Returns:
+        ``network``, ``n_rows``, ``n_features``, ``hidden``, ``eps``.
+    """
+    network = settings["benchmark"]["epoch_network"]
+    syn = schema_defaults(STUDY)["synthetic"] if network == "paper" else settings["synthetic"]
+    return {"network": network, "n_rows": int(syn["split"][0]), "n_features": int(syn["n_features"]),
+            "hidden": list(syn["model"]["hidden"]), "eps": float(settings["synthetic"]["eps"])}
 
 
 def setting_name(train_batch: int, inference_batch: int) -> str:

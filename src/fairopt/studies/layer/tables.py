@@ -303,8 +303,9 @@ def timing_runs(timings: Iterable[Mapping[str, Any]], experiment: str) -> pd.Dat
 def synthetic_timing_summary(timing: pd.DataFrame, *, methods: Sequence[str], settings: Sequence[str]) -> pd.DataFrame:
     """Mean measured times per (setting, method) of :func:`timing_runs` ``(..., "synthetic")``:
     ``n_runs``, ``mean_seconds_per_epoch`` (Penalty: of the selected fit), ``mean_fit_seconds``,
-    ``mean_job_seconds`` and, where the rule recorded them, ``mean_wall_seconds`` /
-    ``mean_cpu_seconds`` of the whole job."""
+    ``mean_job_seconds``, where the rule recorded them, ``mean_wall_seconds`` /
+    ``mean_cpu_seconds`` of the whole job, and ``device``: the devices the jobs ran on (``+``-joined;
+    ``not recorded`` for timings written before jobs recorded it)."""
     require_columns(timing, ["setting", "method", "seconds_per_epoch", "fit_seconds", "job_seconds"],
                     "synthetic timing runs")
     rows = []
@@ -316,5 +317,7 @@ def synthetic_timing_summary(timing: pd.DataFrame, *, methods: Sequence[str], se
             row = {"setting": setting, "method": method, "label": label(method), "n_runs": len(m)}
             for col in ("seconds_per_epoch", "fit_seconds", "job_seconds", "wall_seconds", "cpu_seconds"):
                 row[f"mean_{col}"] = float(m[col].mean()) if col in m else float("nan")
+            devices = m["device"].fillna("not recorded") if "device" in m else pd.Series(["not recorded"])
+            row["device"] = "+".join(sorted(set(devices.astype(str))))
             rows.append(row)
     return pd.DataFrame(rows)
