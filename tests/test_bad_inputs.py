@@ -353,6 +353,16 @@ def top_level(config: dict[str, Any]) -> Callable[[Path], None]:
     return lambda root: check_top_level({"scale": "smoke", **config}, REPO / "workflow" / "schemas")
 
 
+def resource_table(text: str) -> Callable[[Path], None]:
+    """Reads a resource table (workflow/resources.yaml) with this text."""
+    from fairopt.core.job_resources import JobResources
+
+    def run(root: Path) -> None:
+        (root / "resources.yaml").write_text(text, encoding="utf-8")
+        JobResources.load(root / "resources.yaml", threads=1, scale="smoke")
+    return run
+
+
 def fairreg_mio_solver(installed: list[str], licensed: bool = True) -> Callable[[Path], None]:
     """The workflow's solver check on ``fairreg.solvers.mio: mosek`` with ``installed`` solvers."""
     def run(root: Path) -> None:
@@ -503,6 +513,14 @@ CATALOGUE: list[Case] = [
          r"^config key layer\.scale: 'huge' -- expected one of \['paper', 'reduced', 'smoke'\]$", [], ConfigError),
     Case("config-unknown-solver", "a solver fairopt does not know", study_settings("fairreg", {"solvers": {"mio": "cplex"}}),
          r"^config key fairreg\.solvers\.mio: 'cplex' -- expected one of \['scip', 'mosek', 'gurobi'\]$", [], ConfigError),
+    Case("config-unknown-device", "a torch device that is not auto, cpu or cuda", study_settings("layer", {"device": "gpu"}),
+         r"^config key layer\.device: 'gpu' -- expected one of \['auto', 'cpu', 'cuda'\]$", [], ConfigError),
+    Case("resource-table-bad-memory", "a rule's memory in the resource table is not a whole number of MB",
+         resource_table("fdfl_job: {threads: 1, mem_mb: 1.5, runtime: 2}\n"),
+         r"resources\.yaml: rule fdfl_job, key mem_mb: expected a positive integer", [], ConfigError),
+    Case("resource-table-missing-key", "a rule's entry without its runtime",
+         resource_table("fdfl_job: {threads: 1, mem_mb: 500}\n"),
+         r"resources\.yaml: rule fdfl_job: key runtime missing$", [], ConfigError),
     Case("solver-not-installed", "MOSEK asked for, not installed", fairreg_mio_solver(["CLARABEL", "SCIP"]),
          r"^config key fairreg\.solvers\.mio: solver 'mosek' is not installed", [], SolverError),
     Case("solver-unlicensed", "MOSEK installed but not licensed", fairreg_mio_solver(["CLARABEL", "SCIP", "MOSEK"], False),

@@ -402,7 +402,6 @@ def solve_scip(model: Any, *, time_limit: float | None = None, node_limit: int |
     if log_every is not None:
         handler = _scip_progress_handler(label, float(log_every))
         model.includeEventhdlr(handler, "fairopt_progress", "progress lines in the job's log")
-    if log_every is not None:
         log.info("SCIP %s started: %d variables, %d constraints, time limit %s, node limit %s, warm start %s",
                  label, model.getNVars(), model.getNConss(), time_limit, node_limit,
                  "none" if start is None else "accepted" if extra["warm_start_accepted"] else "refused")
