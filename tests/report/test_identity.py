@@ -1,10 +1,13 @@
 """Result files vs timing files, the tree comparison, and deterministic notebook pages."""
 from __future__ import annotations
 
+import subprocess
+
 import nbformat
 import pytest
 
-from fairopt.report.identity import compare_trees, is_timing_file, main, result_files
+from fairopt.core.errors import DataError
+from fairopt.report.identity import compare_trees, copy_work_tree, is_timing_file, main, result_files
 from fairopt.report.notebooks import normalise
 
 
@@ -70,3 +73,19 @@ def test_normalise_drops_papermill_stamps_and_numbers_the_cells():
     assert first == second
     assert "2026" not in first and '"parameters"' in first and '"status": "completed"' in first
     assert '"id": "injected-parameters"' in first and '"id": "cell-1"' in first
+
+
+def test_copy_work_tree_copies_what_git_sees_and_not_the_ignored_outputs(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / "results").mkdir(parents=True)
+    (repo / ".gitignore").write_text("results/\n")
+    (repo / "Snakefile").write_text("rule all:\n")
+    (repo / "results" / "big.csv").write_text("x\n")
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "Snakefile", ".gitignore"], cwd=repo, check=True)
+    (repo / "new.py").write_text("print(1)\n")  # untracked, not ignored: copied (work in progress runs too)
+    copy = copy_work_tree(repo, tmp_path / "copy")
+    assert sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file()) == \
+        [".gitignore", "Snakefile", "new.py"]
+    with pytest.raises(DataError, match="not a git work tree"):
+        copy_work_tree(tmp_path / "copy", tmp_path / "again")

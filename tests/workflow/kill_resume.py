@@ -35,20 +35,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "src"))
 
-from fairopt.report.identity import compare_trees  # noqa: E402
+from fairopt.report.identity import compare_trees, copy_work_tree  # noqa: E402
 
 STEPS = re.compile(r"(\d+) of (\d+) steps")
-
-
-def copy_tree(dest: Path) -> None:
-    """Copy the working tree's files (git's view: tracked + untracked not ignored) to ``dest``."""
-    listing = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                             cwd=REPO, check=True, capture_output=True).stdout.decode().split("\0")
-    for rel in filter(None, listing):
-        src = REPO / rel
-        if src.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
 
 
 def group_alive(pgid: int) -> bool:
@@ -98,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     reference = args.reference.resolve()
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix=f"{REPO.name}-kill-resume-", dir=REPO.parent))
-    copy_tree(work)
+    copy_work_tree(REPO, work)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(work / "src"), os.environ.get("PYTHONPATH", "")])}
     options = ["--cores", str(args.cores), "--configfile", args.configfile, *[a for a in args.extra if a != "--"]]
     snakemake = [sys.executable, "-m", "snakemake"]

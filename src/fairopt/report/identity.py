@@ -16,17 +16,22 @@ Everything else under ``results/`` is a result file and must not change between 
 
     python -m fairopt.report.identity RUN_A/results RUN_B/results
 
-(exit status 1 when a result file differs; ``.ci/run`` does this on two smoke runs).
+(exit status 1 when a result file differs; ``.ci/run`` does this on two smoke runs). The second run
+happens in a copy of the work tree (:func:`copy_work_tree`), as do the kill-and-resume check and the FDFL
+wall-time benchmark.
 """
 from __future__ import annotations
 
 import argparse
 import re
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-__all__ = ["TIMING_FOLDERS", "is_timing_file", "result_files", "TreeComparison", "compare_trees", "main"]
+__all__ = ["TIMING_FOLDERS", "is_timing_file", "result_files", "TreeComparison", "compare_trees", "copy_work_tree",
+           "main"]
 
 #: folders whose files are timing files
 TIMING_FOLDERS = frozenset({"timing", "benchmark", "benchmarks"})
@@ -78,6 +83,28 @@ class TreeComparison:
         for label, names in (("differ", self.differ), ("only in A", self.only_a), ("only in B", self.only_b)):
             text += "".join(f"\n  {label}: {name}" for name in names)
         return text
+
+
+def copy_work_tree(repo: str | Path, dest: str | Path) -> Path:
+    """Copy the work tree ``repo`` to ``dest`` as git sees it: tracked files and untracked ones that are not
+    ignored (code, config, notebooks -- no results, resources, logs, benchmarks or Snakemake state).
+
+    Raises:
+        DataError: ``repo`` is not a git work tree (one line).
+    """
+    from fairopt.core.errors import DataError
+
+    repo, dest = Path(repo), Path(dest)
+    listing = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                             cwd=repo, capture_output=True)
+    if listing.returncode != 0:
+        raise DataError(f"{repo}: not a git work tree (git ls-files failed), cannot copy it")
+    for rel in filter(None, listing.stdout.decode().split("\0")):
+        src = repo / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    return dest
 
 
 def compare_trees(a: str | Path, b: str | Path) -> TreeComparison:

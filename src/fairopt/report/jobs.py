@@ -24,17 +24,27 @@ import pandas as pd
 
 from fairopt.core.errors import DataError
 from fairopt.core.job_resources import HEADROOM, JobResources
+from fairopt.report.config_reference import STUDIES
 
-__all__ = ["STUDY_PREFIXES", "study_of", "read_benchmarks", "planned_jobs", "status", "measured_resources",
+__all__ = ["study_of", "read_benchmark_file", "read_benchmarks", "planned_jobs", "status", "measured_resources",
            "suggested_mem_mb", "suggested_runtime"]
-
-STUDY_PREFIXES = ("fdfl", "fairreg", "layer", "dafh")
 
 
 def study_of(rule: str) -> str:
     """The study a rule belongs to (its name prefix), ``shared`` for the data and report rules."""
     prefix = rule.split("_", 1)[0]
-    return prefix if prefix in STUDY_PREFIXES else "shared"
+    return prefix if prefix in STUDIES else "shared"
+
+
+def read_benchmark_file(path: str | Path) -> dict[str, float]:
+    """One Snakemake benchmark file: ``s`` (wall), ``cpu_time`` and ``max_rss_mb`` (NaN where absent) of its
+    first row; a file without the ``s`` column or without a row raises a one-line DataError."""
+    bench = pd.read_csv(path, sep="\t")
+    if "s" not in bench.columns or bench.empty:
+        raise DataError(f"{path}: not a Snakemake benchmark file (no 's' column or no row)")
+    first = bench.iloc[0]
+    return {"s": float(first["s"]), "cpu_time": float(first.get("cpu_time", math.nan)),
+            "max_rss_mb": float(first.get("max_rss", math.nan))}
 
 
 def read_benchmarks(root: str | Path = "benchmarks") -> pd.DataFrame:
@@ -48,14 +58,8 @@ def read_benchmarks(root: str | Path = "benchmarks") -> pd.DataFrame:
     rows = []
     for path in sorted(root.rglob("*.tsv")) if root.is_dir() else []:
         rel = path.relative_to(root).with_suffix("")
-        bench = pd.read_csv(path, sep="\t")
-        if "s" not in bench.columns or bench.empty:
-            raise DataError(f"{path}: not a Snakemake benchmark file (no 's' column or no row)")
-        first = bench.iloc[0]
         rule = rel.parts[0]
-        rows.append({"rule": rule, "job": rel.as_posix(), "study": study_of(rule), "s": float(first["s"]),
-                     "cpu_time": float(first.get("cpu_time", math.nan)),
-                     "max_rss_mb": float(first.get("max_rss", math.nan))})
+        rows.append({"rule": rule, "job": rel.as_posix(), "study": study_of(rule), **read_benchmark_file(path)})
     return pd.DataFrame(rows, columns=["rule", "job", "study", "s", "cpu_time", "max_rss_mb"])
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from fairopt.report.benchmark_table import BenchmarkRow, bench_row, not_measured_row
+from fairopt.report.jobs import read_benchmark_file
 from fairopt.core.errors import DataError
 
 __all__ = ["job_seconds", "benchmark_rows", "NOT_MEASURED"]
@@ -51,14 +52,10 @@ def job_seconds(paths: Iterable[str | Path]) -> pd.DataFrame:
         match = _JOB.search(str(path).replace("\\", "/"))
         if match is None:
             raise DataError(f"{path}: expected a benchmark file named <method>/trials-<first>-<last>.tsv")
-        bench = pd.read_csv(path, sep="\t")
-        if "s" not in bench.columns or bench.empty:
-            raise DataError(f"{path}: Snakemake benchmark file lacks the 's' column")
-        first = bench.iloc[0]
+        bench = read_benchmark_file(path)
         rows.append({"method": match["method"], "first_trial": int(match["first"]),
-                     "trials": int(match["last"]) - int(match["first"]) + 1, "job_seconds": float(first["s"]),
-                     "job_cpu_seconds": float(first.get("cpu_time", float("nan"))),
-                     "max_rss_mb": float(first.get("max_rss", float("nan")))})
+                     "trials": int(match["last"]) - int(match["first"]) + 1, "job_seconds": bench["s"],
+                     "job_cpu_seconds": bench["cpu_time"], "max_rss_mb": bench["max_rss_mb"]})
     return pd.DataFrame(rows, columns=["method", "first_trial", "trials", "job_seconds", "job_cpu_seconds",
                                        "max_rss_mb"])
 

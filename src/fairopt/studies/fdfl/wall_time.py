@@ -45,16 +45,17 @@ __all__ = ["MEASUREMENTS", "scratch_copy", "measure", "main"]
 #: the measurements (module docstring)
 MEASUREMENTS = ("table2", "full_population", "full_population_gpu")
 OUTPUT = "results/fdfl/benchmarks/wall_time.csv"
-_LEFT_OUT = (".git", ".snakemake", "results", "resources", "logs", "benchmarks", "*.egg-info", "__pycache__", ".pytest_cache")
 _DATA = ("results/fdfl/data/sample.csv", "results/fdfl/data/splits.csv")
 _REMOVED = ("results/fdfl/trials", "results/fdfl/timing/trials", "results/fdfl/tables", "benchmarks/fdfl_job")
 
 
 def scratch_copy(repo: Path, dest: Path) -> Path:
-    """Copy the work tree ``repo`` to ``dest/wt`` (code and config, module docstring); the folder beside
-    ``repo`` named ``shared`` (the data mirror, ``../shared/data``) is linked beside the copy."""
-    work = dest / "wt"
-    shutil.copytree(repo, work, ignore=shutil.ignore_patterns(*_LEFT_OUT), symlinks=True)
+    """Copy the work tree ``repo`` to ``dest/wt`` (:func:`fairopt.report.identity.copy_work_tree`: code and
+    config); the folder beside ``repo`` named ``shared`` (the data mirror, ``../shared/data``) is linked
+    beside the copy."""
+    from fairopt.report.identity import copy_work_tree
+
+    work = copy_work_tree(repo, dest / "wt")
     shared = repo.resolve().parent / "shared"
     if shared.exists():
         (dest / "shared").symlink_to(shared.resolve())
@@ -99,15 +100,14 @@ def measure(work: Path, name: str, *, cores: int = 2, configfiles: Sequence[str]
     _run(cmd, work, log)
     row = {"measurement": name, **clock.finish(), "command": " ".join(["snakemake", *cmd[3:]])}
     if name != "table2":
-        import pandas as pd
-
         from fairopt.core.io import read_json
+        from fairopt.report.jobs import read_benchmark_file
 
-        bench = pd.read_csv(work / "benchmarks/fdfl_job/dfl/trials-0-0.tsv", sep="\t").iloc[0]
+        bench = read_benchmark_file(work / "benchmarks/fdfl_job/dfl/trials-0-0.tsv")
         timing = read_json(work / "results/fdfl/timing/trials/dfl/trial-0.json")
         record = read_json(work / "results/fdfl/trials/dfl/trial-0.json")
-        row.update(population=population, job_seconds=float(bench["s"]), job_cpu_seconds=float(bench["cpu_time"]),
-                   max_rss_mb=float(bench["max_rss"]), training_seconds=timing["seconds"],
+        row.update(population=population, job_seconds=bench["s"], job_cpu_seconds=bench["cpu_time"],
+                   max_rss_mb=bench["max_rss_mb"], training_seconds=timing["seconds"],
                    n_train=record["data"]["n_train"], **record.get("device", {}))
     return row
 
