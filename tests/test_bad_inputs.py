@@ -350,7 +350,9 @@ def study_settings(study: str, section: dict[str, Any]) -> Callable[[Path], None
 def top_level(config: dict[str, Any]) -> Callable[[Path], None]:
     from fairopt.core.config_check import check_top_level
 
-    return lambda root: check_top_level({"scale": "smoke", **config}, REPO / "workflow" / "schemas")
+    schemas = REPO / "workflow" / "schemas"
+    return lambda root: check_top_level({"scale": "smoke", **config}, schemas / "config.schema.yaml",
+                                        schemas / "obermeyer.schema.yaml")
 
 
 def resource_table(text: str) -> Callable[[Path], None]:

@@ -13,7 +13,10 @@ organised by role, not by paper (``CONTRIBUTING.md``, "Layout"):
   decision layer (FDFL), the fairness layer (F-Layer), fair regression, DAFH;
 * :mod:`fairopt.studies` -- one package per paper, all of the same shape (settings, methods
   registry, prepare, job, tables, scorecard, benchmarks);
-* :mod:`fairopt.report` -- scorecard and benchmark tables, Markdown tables, plotting.
+* :mod:`fairopt.report` -- scorecard and benchmark tables, Markdown tables, plotting;
+* :mod:`fairopt.metrics` -- the user-facing fairness metrics with fairlearn's signature
+  ``metric(y_true, y_pred, *, sensitive_features, ...)`` (group gaps, statistical-parity unfairness,
+  DAFH's preference metrics), delegating to the implementations the workflow uses.
 """
 from __future__ import annotations
 

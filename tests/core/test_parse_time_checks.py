@@ -118,16 +118,17 @@ def test_stop_on_error_prints_one_line_and_logs_the_detail(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("config, expected", [
-    ({"threds": 1}, r"config key \(top level\): unknown key\(s\) 'threds' \(did you mean threads\?\)"),
+    ({"threds": 1}, r"config key \(top level\): unknown key\(s\) 'threds' \(did you mean threads\?\); allowed: "
+                    r"dafh, .*; schema: .*config\.schema\.yaml, .*obermeyer\.schema\.yaml, every key: config/README\.md$"),
     ({"download_timeout": math.inf}, r"config key download_timeout: inf -- expected a finite number"),
     ({"obermeyer": {"source": "x"}}, r"config key obermeyer\.source: 'x' -- expected one of \['auto', 'real', 'standin'\]"),
     ({"threads": "2"}, r"config key threads: '2' -- .*quoted number"),
 ])
 def test_the_top_level_config_is_checked_in_one_line(config, expected):
-    schemas = REPO / "workflow" / "schemas"
-    check_top_level({"scale": "smoke"}, schemas)
+    schemas = REPO / "workflow" / "schemas" / "config.schema.yaml", REPO / "workflow" / "schemas" / "obermeyer.schema.yaml"
+    check_top_level({"scale": "smoke"}, *schemas)
     with pytest.raises(ConfigError, match=expected) as info:
-        check_top_level(config, schemas)
+        check_top_level(config, *schemas)
     assert "\n" not in str(info.value)
 
 

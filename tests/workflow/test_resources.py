@@ -52,6 +52,7 @@ def test_every_rule_takes_threads_resources_and_retries_from_the_table_and_has_a
     for name, block in _rule_blocks().items():
         if name == "all":
             continue
+        block = re.sub(r"\(\s+", "(", block)  # snakefmt may break a call after its parenthesis
         for needed in (f'threads: JOB_RESOURCES.threads("{name}")', f'**JOB_RESOURCES.of("{name}"',
                        f'retries: JOB_RESOURCES.retries("{name}")', "    benchmark:\n"):
             if needed not in block:

@@ -10,6 +10,7 @@ from fairopt.core.cli_config import retype_scalars
 from fairopt.core.config_check import check_solvers, check_top_level, stop_on_error
 from fairopt.core.job_resources import JobResources
 from fairopt.data.raw import check_obtainable, raw_file, registry, required_files
+from fairopt.report.plan_summary import announce_plan
 from fairopt.studies.common import schema as study_schema
 
 # Nested `--config` values arrive as strings (Snakemake parses them with YAML's BaseLoader): give
@@ -20,23 +21,32 @@ if workflow.config_settings.config:
 # What the user set (config files and --config) before the schema fills in defaults: a study's
 # settings are its schema defaults < its preset < these keys (fairopt.studies.common).
 EXPLICIT = copy.deepcopy(config)
-stop_on_error(check_top_level, config, Path(workflow.basedir) / "workflow" / "schemas")
+stop_on_error(
+    check_top_level,
+    config,
+    source_file("../schemas/config.schema.yaml"),
+    source_file("../schemas/obermeyer.schema.yaml"),
+)
 validate(config, "../schemas/config.schema.yaml")  # fills the defaults (the checks above passed)
 validate(config["obermeyer"], "../schemas/obermeyer.schema.yaml")
 STUDIES = list(config["studies"])
+# jobs per study and declared core-hours, printed once the DAG is built (runs and dry runs alike)
+announce_plan(workflow, preset=config["scale"])
 
 # Every job runs from the repository root; the mirror path is made absolute so that it does not
 # depend on the working directory of a cluster job.
 DATA_MIRROR = str(Path(config["data_mirror"]).expanduser().resolve())
 # a raw file that can be neither copied nor downloaded stops the workflow now, not when its job runs
-stop_on_error(check_obtainable, required_files(), copies="resources/raw", mirror=DATA_MIRROR,
-              download=config["download"])
+stop_on_error(
+    check_obtainable, required_files(), copies="resources/raw", mirror=DATA_MIRROR, download=config["download"]
+)
 ENV = "../../envs/fairopt.yaml"
 # What every rule asks a scheduler for (threads, mem_mb, runtime, cpus_per_task, a GPU on device cuda,
 # retries), measured: workflow/resources.yaml (fairopt.core.job_resources; `fairopt resources` compares it
 # with a run's benchmark files).
-JOB_RESOURCES = stop_on_error(JobResources.load, Path(workflow.basedir) / "workflow" / "resources.yaml",
-                              threads=config["threads"], scale=config["scale"])
+JOB_RESOURCES = stop_on_error(
+    JobResources.load, source_file("../resources.yaml"), threads=config["threads"], scale=config["scale"]
+)
 
 
 def study_settings(study, load):
@@ -86,7 +96,7 @@ def notebook_inputs(wildcards):
     key = (wildcards.study, wildcards.name)
     if key not in NOTEBOOKS:
         raise ValueError(f"no notebook registered for {key}; known: {sorted(NOTEBOOKS)}")
-    return {"notebook": f"notebooks/{wildcards.study}_{wildcards.name}.ipynb", **NOTEBOOKS[key]}
+    return {"notebook": source_file(f"../../notebooks/{wildcards.study}_{wildcards.name}.ipynb"), **NOTEBOOKS[key]}
 
 
 # ------------------------------------------------------------------ studies

@@ -14,8 +14,9 @@ from fairopt.studies.dafh.settings import pilot_needed as dafh_pilot_needed
 
 DAFH = study_settings("dafh", dafh_load_settings)
 DAFH_PILOT = "results/dafh/pilot.json" if dafh_pilot_needed(DAFH) else None
-DAFH_RAW = {d: [raw_path(DAFH_LOADERS.info(d)["raw"][0], n) for n in DAFH_LOADERS.info(d)["raw"][1]]
-            for d in DAFH["datasets"]}
+DAFH_RAW = {
+    d: [raw_path(DAFH_LOADERS.info(d)["raw"][0], n) for n in DAFH_LOADERS.info(d)["raw"][1]] for d in DAFH["datasets"]
+}
 DAFH_RUNS = dafh_jobs(DAFH)
 DAFH_SPLITS = range(DAFH["splits"]["count"])
 
@@ -41,18 +42,18 @@ rule dafh_prepare:
         "logs/dafh_prepare/{dataset}.log",
     benchmark:
         "benchmarks/dafh_prepare/{dataset}.tsv"
-    params:
-        splits=DAFH["splits"],
-        data=DAFH["data"],
     wildcard_constraints:
         dataset="|".join(DAFH_RAW) or "none",
     priority: 2
-    threads: JOB_RESOURCES.threads("dafh_prepare")
-    resources:
-        **JOB_RESOURCES.of("dafh_prepare", DAFH),
     retries: JOB_RESOURCES.retries("dafh_prepare")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("dafh_prepare")
+    resources:
+        **JOB_RESOURCES.of("dafh_prepare", DAFH),
+    params:
+        splits=DAFH["splits"],
+        data=DAFH["data"],
     script:
         "../scripts/dafh_prepare.py"
 
@@ -65,15 +66,15 @@ rule dafh_prepare_synthetic:
         "logs/dafh_prepare_synthetic.log",
     benchmark:
         "benchmarks/dafh_prepare_synthetic.tsv"
-    params:
-        splits=DAFH["splits"],
-        synthetic=DAFH["synthetic"],
-    threads: JOB_RESOURCES.threads("dafh_prepare_synthetic")
-    resources:
-        **JOB_RESOURCES.of("dafh_prepare_synthetic", DAFH),
     retries: JOB_RESOURCES.retries("dafh_prepare_synthetic")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("dafh_prepare_synthetic")
+    resources:
+        **JOB_RESOURCES.of("dafh_prepare_synthetic", DAFH),
+    params:
+        splits=DAFH["splits"],
+        synthetic=DAFH["synthetic"],
     script:
         "../scripts/dafh_prepare.py"
 
@@ -88,15 +89,15 @@ rule dafh_job_pilot:
         "logs/dafh_job_pilot.log",
     benchmark:
         "benchmarks/dafh_job_pilot.tsv"
-    params:
-        settings=DAFH,
     priority: 2
-    threads: JOB_RESOURCES.threads("dafh_job_pilot")
-    resources:
-        **JOB_RESOURCES.of("dafh_job_pilot", DAFH),
     retries: JOB_RESOURCES.retries("dafh_job_pilot")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("dafh_job_pilot")
+    resources:
+        **JOB_RESOURCES.of("dafh_job_pilot", DAFH),
+    params:
+        settings=DAFH,
     script:
         "../scripts/dafh_job_pilot.py"
 
@@ -111,21 +112,21 @@ rule dafh_job:
         "logs/dafh_job/{dataset}/{run}/split{split}.log",
     benchmark:
         "benchmarks/dafh_job/{dataset}/{run}/split{split}.tsv"
-    params:
-        settings=DAFH,
     wildcard_constraints:
         dataset="|".join(DAFH_RAW) or "none",
         run=DAFH_BASELINE_RUN,
         split=r"\d+",
+    retries: JOB_RESOURCES.retries("dafh_job")
     # on a cluster, profiles/slurm bundles these short jobs into submissions (group-components)
     group:
         "dafh_splits"
+    conda:
+        ENV
     threads: JOB_RESOURCES.threads("dafh_job")
     resources:
         **JOB_RESOURCES.of("dafh_job", DAFH),
-    retries: JOB_RESOURCES.retries("dafh_job")
-    conda:
-        ENV
+    params:
+        settings=DAFH,
     script:
         "../scripts/dafh_job.py"
 
@@ -140,22 +141,22 @@ rule dafh_job_grid:
         "logs/dafh_job_grid/{dataset}/{run}/split{split}.log",
     benchmark:
         "benchmarks/dafh_job_grid/{dataset}/{run}/split{split}.tsv"
-    params:
-        settings=DAFH,
     wildcard_constraints:
         dataset="|".join(DAFH_RAW) or "none",
         run=DAFH_GRID_RUN,
         split=r"\d+",
     priority: 1
+    retries: JOB_RESOURCES.retries("dafh_job_grid")
     # on a cluster, profiles/slurm bundles these short jobs into submissions (group-components)
     group:
         "dafh_splits"
+    conda:
+        ENV
     threads: JOB_RESOURCES.threads("dafh_job_grid")
     resources:
         **JOB_RESOURCES.of("dafh_job_grid", DAFH),
-    retries: JOB_RESOURCES.retries("dafh_job_grid")
-    conda:
-        ENV
+    params:
+        settings=DAFH,
     script:
         "../scripts/dafh_job.py"
 
@@ -170,16 +171,16 @@ rule dafh_job_curve:
         "logs/dafh_job_curve/split{split}.log",
     benchmark:
         "benchmarks/dafh_job_curve/split{split}.tsv"
-    params:
-        settings=DAFH,
     wildcard_constraints:
         split=r"\d+",
-    threads: JOB_RESOURCES.threads("dafh_job_curve")
-    resources:
-        **JOB_RESOURCES.of("dafh_job_curve", DAFH),
     retries: JOB_RESOURCES.retries("dafh_job_curve")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("dafh_job_curve")
+    resources:
+        **JOB_RESOURCES.of("dafh_job_curve", DAFH),
+    params:
+        settings=DAFH,
     script:
         "../scripts/dafh_job_curve.py"
 
@@ -195,14 +196,14 @@ rule dafh_job_synthetic:
         "logs/dafh_job_synthetic.log",
     benchmark:
         "benchmarks/dafh_job_synthetic.tsv"
-    params:
-        settings=DAFH,
-    threads: JOB_RESOURCES.threads("dafh_job_synthetic")
-    resources:
-        **JOB_RESOURCES.of("dafh_job_synthetic", DAFH),
     retries: JOB_RESOURCES.retries("dafh_job_synthetic")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("dafh_job_synthetic")
+    resources:
+        **JOB_RESOURCES.of("dafh_job_synthetic", DAFH),
+    params:
+        settings=DAFH,
     script:
         "../scripts/dafh_job_synthetic.py"
 
@@ -214,15 +215,15 @@ rule dafh_job_timing:
         "logs/dafh_job_timing.log",
     benchmark:
         "benchmarks/dafh_job_timing.tsv"
-    params:
-        bench=DAFH["benchmark"],
-        dtype=DAFH["model"]["dtype"],
-    threads: JOB_RESOURCES.threads("dafh_job_timing")
-    resources:
-        **JOB_RESOURCES.of("dafh_job_timing", DAFH),
     retries: JOB_RESOURCES.retries("dafh_job_timing")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("dafh_job_timing")
+    resources:
+        **JOB_RESOURCES.of("dafh_job_timing", DAFH),
+    params:
+        bench=DAFH["benchmark"],
+        dtype=DAFH["model"]["dtype"],
     script:
         "../scripts/dafh_job_timing.py"
 
@@ -232,10 +233,10 @@ DAFH_TABLES = ("runs", "table4", "table5", "table6", "table7", "grid", "curve", 
 
 rule dafh_aggregate:
     input:
+        **dafh_pilot_input(),
         runs=[f"results/dafh/runs/{d}/{r}/split{s}.json" for d, r, s in DAFH_RUNS],
         curve=expand(rules.dafh_job_curve.output.record, split=range(DAFH["splits"]["count"])),
         synthetic=rules.dafh_job_synthetic.output.record,
-        **dafh_pilot_input(),
     output:
         **{t: f"results/dafh/tables/{t}.csv" for t in DAFH_TABLES if t not in ("table4", "table7")},
         table4=report("results/dafh/tables/table4.csv", caption="../report/dafh_tables.rst", category="dafh"),
@@ -244,22 +245,22 @@ rule dafh_aggregate:
         "logs/dafh_aggregate.log",
     benchmark:
         "benchmarks/dafh_aggregate.tsv"
-    params:
-        settings=DAFH,
-    threads: JOB_RESOURCES.threads("dafh_aggregate")
-    resources:
-        **JOB_RESOURCES.of("dafh_aggregate", DAFH),
     retries: JOB_RESOURCES.retries("dafh_aggregate")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("dafh_aggregate")
+    resources:
+        **JOB_RESOURCES.of("dafh_aggregate", DAFH),
+    params:
+        settings=DAFH,
     script:
         "../scripts/dafh_aggregate.py"
 
 
 rule dafh_scorecard:
     input:
-        paper="workflow/paper/dafh.yaml",
         **{t: rules.dafh_aggregate.output[t] for t in ("table4", "table5", "table6", "table7", "curve", "synthetic")},
+        paper=source_file("../paper/dafh.yaml"),
     output:
         csv=report("results/scorecard/dafh.csv", caption="../report/scorecard.rst", category="Scorecard"),
         md="results/scorecard/dafh.md",
@@ -269,14 +270,15 @@ rule dafh_scorecard:
         "logs/dafh_scorecard.log",
     benchmark:
         "benchmarks/dafh_scorecard.tsv"
-    params:
-        settings=DAFH,
-    threads: JOB_RESOURCES.threads("dafh_scorecard")
-    resources:
-        **JOB_RESOURCES.of("dafh_scorecard", DAFH),
     retries: JOB_RESOURCES.retries("dafh_scorecard")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("dafh_scorecard")
+    resources:
+        **JOB_RESOURCES.of("dafh_scorecard", DAFH),
+    params:
+        headline=headline,
+        settings=DAFH,
     script:
         "../scripts/dafh_scorecard.py"
 
@@ -296,15 +298,16 @@ rule dafh_benchmarks:
         "logs/dafh_benchmarks.log",
     benchmark:
         "benchmarks/dafh_benchmarks.tsv"
-    params:
-        settings=DAFH,
-        cores=total_cores,
-    threads: JOB_RESOURCES.threads("dafh_benchmarks")
-    resources:
-        **JOB_RESOURCES.of("dafh_benchmarks", DAFH),
     retries: JOB_RESOURCES.retries("dafh_benchmarks")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("dafh_benchmarks")
+    resources:
+        **JOB_RESOURCES.of("dafh_benchmarks", DAFH),
+    params:
+        headline=headline,
+        settings=DAFH,
+        cores=total_cores,
     script:
         "../scripts/dafh_benchmarks.py"
 
@@ -317,11 +320,19 @@ register_study(
         *DAFH_OUT,
         *rules.dafh_scorecard.output,
         *rules.dafh_benchmarks.output,
-        register_notebook("dafh", "synthetic", synthetic=rules.dafh_job_synthetic.output.record,
-                          synthetic_table=DAFH_OUT.synthetic),
-        register_notebook("dafh", "tables", table4=DAFH_OUT.table4, table5=DAFH_OUT.table5,
-                          table6=DAFH_OUT.table6, table7=DAFH_OUT.table7, grid=DAFH_OUT.grid,
-                          pilot=DAFH_OUT.pilot),
+        register_notebook(
+            "dafh", "synthetic", synthetic=rules.dafh_job_synthetic.output.record, synthetic_table=DAFH_OUT.synthetic
+        ),
+        register_notebook(
+            "dafh",
+            "tables",
+            table4=DAFH_OUT.table4,
+            table5=DAFH_OUT.table5,
+            table6=DAFH_OUT.table6,
+            table7=DAFH_OUT.table7,
+            grid=DAFH_OUT.grid,
+            pilot=DAFH_OUT.pilot,
+        ),
         register_notebook("dafh", "curve", curve=DAFH_OUT.curve),
         register_notebook("dafh", "composition", composition=DAFH_OUT.composition),
     ],

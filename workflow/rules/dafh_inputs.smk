@@ -17,4 +17,3 @@ def dafh_job_inputs(w):
 def dafh_pilot_input(w=None):
     """The pilot's record as a named input, when the grid leaves learning rates to it."""
     return {"pilot": DAFH_PILOT} if DAFH_PILOT else {}
-

@@ -12,19 +12,19 @@ rule fetch_raw_file:
         "logs/fetch_raw_file/{dataset}/{filename}.log",
     benchmark:
         "benchmarks/fetch_raw_file/{dataset}/{filename}.tsv"
+    wildcard_constraints:
+        dataset="|".join(sorted(registry())),
+    retries: JOB_RESOURCES.retries("fetch_raw_file")
+    localrule: True
+    conda:
+        ENV
+    threads: JOB_RESOURCES.threads("fetch_raw_file")
+    resources:
+        **JOB_RESOURCES.of("fetch_raw_file"),
     params:
         mirror=DATA_MIRROR,
         download=config["download"],
         timeout=config["download_timeout"],
-    wildcard_constraints:
-        dataset="|".join(sorted(registry())),
-    localrule: True
-    threads: JOB_RESOURCES.threads("fetch_raw_file")
-    resources:
-        **JOB_RESOURCES.of("fetch_raw_file"),
-    retries: JOB_RESOURCES.retries("fetch_raw_file")
-    conda:
-        ENV
     script:
         "../scripts/fetch_raw_file.py"
 
@@ -42,8 +42,13 @@ include: "data_inputs.smk"
 
 
 if obermeyer_source() == "real":  # the real patient file is then required: can it be had?
-    stop_on_error(check_obtainable, [raw_file("obermeyer", "data_new.csv")], copies="resources/raw",
-                  mirror=DATA_MIRROR, download=config["download"])
+    stop_on_error(
+        check_obtainable,
+        [raw_file("obermeyer", "data_new.csv")],
+        copies="resources/raw",
+        mirror=DATA_MIRROR,
+        download=config["download"],
+    )
 
 
 rule obtain_obermeyer_patients:
@@ -56,18 +61,18 @@ rule obtain_obermeyer_patients:
         "logs/obtain_obermeyer_patients.log",
     benchmark:
         "benchmarks/obtain_obermeyer_patients.tsv"
+    retries: JOB_RESOURCES.retries("obtain_obermeyer_patients")
+    conda:
+        ENV
+    threads: JOB_RESOURCES.threads("obtain_obermeyer_patients")
+    resources:
+        **JOB_RESOURCES.of("obtain_obermeyer_patients"),
     params:
         source=obermeyer_source(),
         real_in_mirror=obermeyer_real_in_mirror(),
         download=config["download"],
         timeout=config["download_timeout"],
         standin=OBERMEYER["standin"],
-    threads: JOB_RESOURCES.threads("obtain_obermeyer_patients")
-    resources:
-        **JOB_RESOURCES.of("obtain_obermeyer_patients"),
-    retries: JOB_RESOURCES.retries("obtain_obermeyer_patients")
-    conda:
-        ENV
     script:
         "../scripts/obtain_obermeyer_patients.py"
 
@@ -92,12 +97,12 @@ rule check_obermeyer_patients:
         "logs/check_obermeyer_patients.log",
     benchmark:
         "benchmarks/check_obermeyer_patients.tsv"
-    threads: JOB_RESOURCES.threads("check_obermeyer_patients")
-    resources:
-        **JOB_RESOURCES.of("check_obermeyer_patients"),
     retries: JOB_RESOURCES.retries("check_obermeyer_patients")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("check_obermeyer_patients")
+    resources:
+        **JOB_RESOURCES.of("check_obermeyer_patients"),
     script:
         "../scripts/check_obermeyer_patients.py"
 

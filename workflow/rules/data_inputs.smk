@@ -21,4 +21,3 @@ def obermeyer_patient_inputs(wildcards):
     if obermeyer_source() == "real" or (obermeyer_source() == "auto" and obermeyer_real_in_mirror()):
         inputs["real"] = raw_path("obermeyer", "data_new.csv")
     return inputs
-

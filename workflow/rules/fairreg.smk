@@ -28,19 +28,19 @@ rule fairreg_prepare_synthetic:
         "logs/fairreg_prepare_synthetic/m{m}_seed{seed}.log",
     benchmark:
         "benchmarks/fairreg_prepare_synthetic/m{m}_seed{seed}.tsv"
+    wildcard_constraints:
+        m=r"\d+",
+        seed=r"\d+",
+    retries: JOB_RESOURCES.retries("fairreg_prepare_synthetic")
+    conda:
+        ENV
+    threads: JOB_RESOURCES.threads("fairreg_prepare_synthetic")
+    resources:
+        **JOB_RESOURCES.of("fairreg_prepare_synthetic", FAIRREG),
     params:
         n=FAIRREG_SYN["n"],
         l=FAIRREG_SYN["l"],
         generator=FAIRREG_SYN["generator"],
-    wildcard_constraints:
-        m=r"\d+",
-        seed=r"\d+",
-    threads: JOB_RESOURCES.threads("fairreg_prepare_synthetic")
-    resources:
-        **JOB_RESOURCES.of("fairreg_prepare_synthetic", FAIRREG),
-    retries: JOB_RESOURCES.retries("fairreg_prepare_synthetic")
-    conda:
-        ENV
     script:
         "../scripts/fairreg_prepare_synthetic.py"
 
@@ -55,6 +55,14 @@ rule fairreg_prepare_real:
         "logs/fairreg_prepare_real/{dataset}.log",
     benchmark:
         "benchmarks/fairreg_prepare_real/{dataset}.tsv"
+    wildcard_constraints:
+        dataset=FAIRREG_REAL_DATASETS,
+    retries: JOB_RESOURCES.retries("fairreg_prepare_real")
+    conda:
+        ENV
+    threads: JOB_RESOURCES.threads("fairreg_prepare_real")
+    resources:
+        **JOB_RESOURCES.of("fairreg_prepare_real", FAIRREG),
     params:
         options=lambda w: FAIRREG_REAL[w.dataset],
         subsample=lambda w: FAIRREG_REAL["subsample"][w.dataset],
@@ -62,14 +70,6 @@ rule fairreg_prepare_real:
         test_size=FAIRREG_REAL["test_size"],
         split_seed=FAIRREG_REAL["split_seed"],
         intercept=FAIRREG_REAL["intercept"],
-    wildcard_constraints:
-        dataset=FAIRREG_REAL_DATASETS,
-    threads: JOB_RESOURCES.threads("fairreg_prepare_real")
-    resources:
-        **JOB_RESOURCES.of("fairreg_prepare_real", FAIRREG),
-    retries: JOB_RESOURCES.retries("fairreg_prepare_real")
-    conda:
-        ENV
     script:
         "../scripts/fairreg_prepare_real.py"
 
@@ -87,22 +87,28 @@ rule fairreg_job_synthetic:
         "logs/fairreg_job_synthetic/m{m}/seed{seed}/lam{lam}/{method}.log",
     benchmark:
         "benchmarks/fairreg_job_synthetic/m{m}/seed{seed}/lam{lam}/{method}.tsv"
-    params:
-        options=fairreg_job_options(FAIRREG, "synthetic"),
     wildcard_constraints:
         m=r"\d+",
         seed=r"\d+",
         lam=r"[0-9.e+-]+",
         method="|".join(FAIRREG_SYN["methods"]),
-    threads: JOB_RESOURCES.threads("fairreg_job_synthetic")
-    resources:
-        # an MIO: its time limit and the watchdog's allowance (fairreg_mio_runtime); otherwise 10 minutes
-        **JOB_RESOURCES.of("fairreg_job_synthetic", FAIRREG,
-                           runtime=lambda w: (fairreg_mio_runtime(FAIRREG, FAIRREG_SYN["time_limit"])
-                                              if FAIRREG_SYNTHETIC_METHODS.info(w.method).get("mio") else 10)),
     retries: JOB_RESOURCES.retries("fairreg_job_synthetic")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("fairreg_job_synthetic")
+    resources:
+        # an MIO: its time limit and the watchdog's allowance (fairreg_mio_runtime); otherwise 10 minutes
+        **JOB_RESOURCES.of(
+            "fairreg_job_synthetic",
+            FAIRREG,
+            runtime=lambda w: (
+                fairreg_mio_runtime(FAIRREG, FAIRREG_SYN["time_limit"])
+                if FAIRREG_SYNTHETIC_METHODS.info(w.method).get("mio")
+                else 10
+            ),
+        ),
+    params:
+        options=fairreg_job_options(FAIRREG, "synthetic"),
     script:
         "../scripts/fairreg_job_synthetic.py"
 
@@ -110,9 +116,10 @@ rule fairreg_job_synthetic:
 rule fairreg_job_real:
     input:
         prepared=rules.fairreg_prepare_real.output.prepared,
-        start=lambda w: [rules.fairreg_job_real.output.record.format(dataset=w.dataset, method=needs,
-                                                                     setting=w.setting)
-                         for needs in filter(None, [FAIRREG_REAL_METHODS.info(w.method).get("needs")])],
+        start=lambda w: [
+            rules.fairreg_job_real.output.record.format(dataset=w.dataset, method=needs, setting=w.setting)
+            for needs in filter(None, [FAIRREG_REAL_METHODS.info(w.method).get("needs")])
+        ],
     output:
         record="results/fairreg/real/{dataset}/runs/{method}_{setting}.json",
         timing="results/fairreg/timing/real/{dataset}/{method}_{setting}.json",
@@ -120,33 +127,41 @@ rule fairreg_job_real:
         "logs/fairreg_job_real/{dataset}/{method}_{setting}.log",
     benchmark:
         "benchmarks/fairreg_job_real/{dataset}/{method}_{setting}.tsv"
-    params:
-        l=FAIRREG_REAL["l"],
-        threshold_position=FAIRREG_REAL["threshold_position"],
-        options=fairreg_job_options(FAIRREG, "real"),
     wildcard_constraints:
         dataset=FAIRREG_REAL_DATASETS,
         method="|".join(FAIRREG_REAL_METHODS),
         setting=r"base|lam[0-9.e+-]+|eps[0-9.e+-]+",
-    threads: JOB_RESOURCES.threads("fairreg_job_real")
-    resources:
-        # an MIO: its time limit and the watchdog's allowance (fairreg_mio_runtime); otherwise 120 minutes
-        **JOB_RESOURCES.of("fairreg_job_real", FAIRREG,
-                           runtime=lambda w: (fairreg_mio_runtime(FAIRREG, FAIRREG_REAL["mio_time_limit"])
-                                              if FAIRREG_REAL_METHODS.info(w.method).get("mio") else 120)),
     retries: JOB_RESOURCES.retries("fairreg_job_real")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("fairreg_job_real")
+    resources:
+        # an MIO: its time limit and the watchdog's allowance (fairreg_mio_runtime); otherwise 120 minutes
+        **JOB_RESOURCES.of(
+            "fairreg_job_real",
+            FAIRREG,
+            runtime=lambda w: (
+                fairreg_mio_runtime(FAIRREG, FAIRREG_REAL["mio_time_limit"])
+                if FAIRREG_REAL_METHODS.info(w.method).get("mio")
+                else 120
+            ),
+        ),
+    params:
+        l=FAIRREG_REAL["l"],
+        threshold_position=FAIRREG_REAL["threshold_position"],
+        options=fairreg_job_options(FAIRREG, "real"),
     script:
         "../scripts/fairreg_job_real.py"
 
 
-FAIRREG_SYNTHETIC_JOBS = dict(m=FAIRREG_SYN["m"], seed=FAIRREG_SEEDS, lam=FAIRREG_LAMBDAS,
-                              method=FAIRREG_SYN["methods"])
+FAIRREG_SYNTHETIC_JOBS = dict(
+    m=FAIRREG_SYN["m"], seed=FAIRREG_SEEDS, lam=FAIRREG_LAMBDAS, method=FAIRREG_SYN["methods"]
+)
 FAIRREG_SYNTHETIC_RUNS = expand(rules.fairreg_job_synthetic.output.record, **FAIRREG_SYNTHETIC_JOBS)
 FAIRREG_SYNTHETIC_TIMINGS = expand(rules.fairreg_job_synthetic.output.timing, **FAIRREG_SYNTHETIC_JOBS)
-FAIRREG_REAL_JOBS = [dict(dataset=d, method=m, setting=s)
-                     for d in FAIRREG_REAL["datasets"] for m, s in fairreg_real_settings(FAIRREG)]
+FAIRREG_REAL_JOBS = [
+    dict(dataset=d, method=m, setting=s) for d in FAIRREG_REAL["datasets"] for m, s in fairreg_real_settings(FAIRREG)
+]
 FAIRREG_REAL_RUNS = [rules.fairreg_job_real.output.record.format(**j) for j in FAIRREG_REAL_JOBS]
 FAIRREG_REAL_TIMINGS = [rules.fairreg_job_real.output.timing.format(**j) for j in FAIRREG_REAL_JOBS]
 FAIRREG_REAL_INFO = expand(rules.fairreg_prepare_real.output.info, dataset=FAIRREG_REAL["datasets"])
@@ -170,12 +185,12 @@ rule fairreg_aggregate_synthetic:
         "logs/fairreg_aggregate_synthetic.log",
     benchmark:
         "benchmarks/fairreg_aggregate_synthetic.tsv"
-    threads: JOB_RESOURCES.threads("fairreg_aggregate_synthetic")
-    resources:
-        **JOB_RESOURCES.of("fairreg_aggregate_synthetic", FAIRREG),
     retries: JOB_RESOURCES.retries("fairreg_aggregate_synthetic")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("fairreg_aggregate_synthetic")
+    resources:
+        **JOB_RESOURCES.of("fairreg_aggregate_synthetic", FAIRREG),
     script:
         "../scripts/fairreg_aggregate_synthetic.py"
 
@@ -197,12 +212,12 @@ rule fairreg_aggregate_real:
         "logs/fairreg_aggregate_real.log",
     benchmark:
         "benchmarks/fairreg_aggregate_real.tsv"
-    threads: JOB_RESOURCES.threads("fairreg_aggregate_real")
-    resources:
-        **JOB_RESOURCES.of("fairreg_aggregate_real", FAIRREG),
     retries: JOB_RESOURCES.retries("fairreg_aggregate_real")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("fairreg_aggregate_real")
+    resources:
+        **JOB_RESOURCES.of("fairreg_aggregate_real", FAIRREG),
     script:
         "../scripts/fairreg_aggregate_real.py"
 
@@ -216,14 +231,14 @@ rule fairreg_job_mio_build:
         "logs/fairreg_job_mio_build.log",
     benchmark:
         "benchmarks/fairreg_job_mio_build.tsv"
-    params:
-        settings=FAIRREG,
-    threads: JOB_RESOURCES.threads("fairreg_job_mio_build")
-    resources:
-        **JOB_RESOURCES.of("fairreg_job_mio_build", FAIRREG),
     retries: JOB_RESOURCES.retries("fairreg_job_mio_build")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("fairreg_job_mio_build")
+    resources:
+        **JOB_RESOURCES.of("fairreg_job_mio_build", FAIRREG),
+    params:
+        settings=FAIRREG,
     script:
         "../scripts/fairreg_job_mio_build.py"
 
@@ -243,9 +258,9 @@ FAIRREG_TABLES = {
 
 rule fairreg_scorecard:
     input:
-        paper="workflow/paper/fairreg.yaml",
-        info=FAIRREG_REAL_INFO,
         **FAIRREG_TABLES,
+        paper=source_file("../paper/fairreg.yaml"),
+        info=FAIRREG_REAL_INFO,
     output:
         csv=report(
             "results/scorecard/fairreg.csv",
@@ -261,25 +276,26 @@ rule fairreg_scorecard:
         "logs/fairreg_scorecard.log",
     benchmark:
         "benchmarks/fairreg_scorecard.tsv"
-    params:
-        settings=FAIRREG,
+    retries: JOB_RESOURCES.retries("fairreg_scorecard")
     localrule: True
+    conda:
+        ENV
     threads: JOB_RESOURCES.threads("fairreg_scorecard")
     resources:
         **JOB_RESOURCES.of("fairreg_scorecard", FAIRREG),
-    retries: JOB_RESOURCES.retries("fairreg_scorecard")
-    conda:
-        ENV
+    params:
+        headline=headline,
+        settings=FAIRREG,
     script:
         "../scripts/fairreg_scorecard.py"
 
 
 rule fairreg_benchmarks:
     input:
-        paper="workflow/paper/fairreg.yaml",
+        **FAIRREG_TABLES,
+        paper=source_file("../paper/fairreg.yaml"),
         info=FAIRREG_REAL_INFO,
         mio_build=rules.fairreg_job_mio_build.output.csv,
-        **FAIRREG_TABLES,
     output:
         csv=report(
             "results/benchmarks/fairreg.csv",
@@ -291,15 +307,16 @@ rule fairreg_benchmarks:
         "logs/fairreg_benchmarks.log",
     benchmark:
         "benchmarks/fairreg_benchmarks.tsv"
-    params:
-        settings=FAIRREG,
+    retries: JOB_RESOURCES.retries("fairreg_benchmarks")
     localrule: True
+    conda:
+        ENV
     threads: JOB_RESOURCES.threads("fairreg_benchmarks")
     resources:
         **JOB_RESOURCES.of("fairreg_benchmarks", FAIRREG),
-    retries: JOB_RESOURCES.retries("fairreg_benchmarks")
-    conda:
-        ENV
+    params:
+        headline=headline,
+        settings=FAIRREG,
     script:
         "../scripts/fairreg_benchmarks.py"
 
@@ -314,13 +331,23 @@ register_study(
         rules.fairreg_aggregate_real.output.times_md,
         *rules.fairreg_scorecard.output,
         *rules.fairreg_benchmarks.output,
-        register_notebook("fairreg", "synthetic", formulations=FAIRREG_TABLES["formulations"],
-                          gaps=FAIRREG_TABLES["gaps"], summary=FAIRREG_TABLES["summary"]),
-        register_notebook("fairreg", "tradeoff", tradeoff=FAIRREG_TABLES["tradeoff"],
-                          reduction=FAIRREG_TABLES["reduction"]),
+        register_notebook(
+            "fairreg",
+            "synthetic",
+            formulations=FAIRREG_TABLES["formulations"],
+            gaps=FAIRREG_TABLES["gaps"],
+            summary=FAIRREG_TABLES["summary"],
+        ),
+        register_notebook(
+            "fairreg", "tradeoff", tradeoff=FAIRREG_TABLES["tradeoff"], reduction=FAIRREG_TABLES["reduction"]
+        ),
         # measured times only: a timing figure (its name), results/fairreg/figures/timing.html
-        register_notebook("fairreg", "timing", formulations_timing=FAIRREG_TABLES["formulations_timing"],
-                          times=FAIRREG_TABLES["times"]),
+        register_notebook(
+            "fairreg",
+            "timing",
+            formulations_timing=FAIRREG_TABLES["formulations_timing"],
+            times=FAIRREG_TABLES["times"],
+        ),
     ],
     scorecard=rules.fairreg_scorecard.output,
     benchmarks=rules.fairreg_benchmarks.output.csv,

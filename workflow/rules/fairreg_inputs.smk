@@ -8,6 +8,7 @@ def fairreg_synthetic_inputs(wildcards):
     inputs = {k: v.format(m=wildcards.m, seed=wildcards.seed) for k, v in inputs.items()}
     needs = FAIRREG_SYNTHETIC_METHODS.info(wildcards.method).get("needs")
     if needs:
-        inputs["start"] = rules.fairreg_job_synthetic.output.record.format(**{**dict(wildcards.items()), "method": needs})
+        inputs["start"] = rules.fairreg_job_synthetic.output.record.format(
+            **{**dict(wildcards.items()), "method": needs}
+        )
     return inputs
-

@@ -32,14 +32,14 @@ rule fdfl_prepare_table:
         "logs/fdfl_prepare_table.log",
     benchmark:
         "benchmarks/fdfl_prepare_table.tsv"
-    params:
-        gain=FDFL_CFG["data"],
-    threads: JOB_RESOURCES.threads("fdfl_prepare_table")
-    resources:
-        **JOB_RESOURCES.of("fdfl_prepare_table", FDFL_CFG),
     retries: JOB_RESOURCES.retries("fdfl_prepare_table")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("fdfl_prepare_table")
+    resources:
+        **JOB_RESOURCES.of("fdfl_prepare_table", FDFL_CFG),
+    params:
+        gain=FDFL_CFG["data"],
     script:
         "../scripts/fdfl_prepare_table.py"
 
@@ -55,17 +55,17 @@ rule fdfl_prepare_trials:
         "logs/fdfl_prepare_trials.log",
     benchmark:
         "benchmarks/fdfl_prepare_trials.tsv"
+    retries: JOB_RESOURCES.retries("fdfl_prepare_trials")
+    conda:
+        ENV
+    threads: JOB_RESOURCES.threads("fdfl_prepare_trials")
+    resources:
+        **JOB_RESOURCES.of("fdfl_prepare_trials", FDFL_CFG),
     params:
         n=FDFL_CFG["sample"]["n"],
         random_state=FDFL_CFG["sample"]["random_state"],
         trials=FDFL_CFG["trials"],
         test_size=FDFL_CFG["test_size"],
-    threads: JOB_RESOURCES.threads("fdfl_prepare_trials")
-    resources:
-        **JOB_RESOURCES.of("fdfl_prepare_trials", FDFL_CFG),
-    retries: JOB_RESOURCES.retries("fdfl_prepare_trials")
-    conda:
-        ENV
     script:
         "../scripts/fdfl_prepare_trials.py"
 
@@ -97,22 +97,22 @@ for FDFL_BLOCK in FDFL.trial_blocks:
             f"logs/fdfl_job/{{method}}/trials-{FDFL_BLOCK[0]}-{FDFL_BLOCK[-1]}.log",
         benchmark:
             f"benchmarks/fdfl_job/{{method}}/trials-{FDFL_BLOCK[0]}-{FDFL_BLOCK[-1]}.tsv"
+        wildcard_constraints:
+            method="|".join(sorted(FDFL.trainings)),
+        retries: JOB_RESOURCES.retries("fdfl_job")
+        # on a cluster, profiles/slurm bundles block jobs into submissions (group-components)
+        group:
+            "fdfl_trials"
+        conda:
+            ENV
+        threads: JOB_RESOURCES.threads("fdfl_job")
+        resources:
+            **JOB_RESOURCES.of("fdfl_job", FDFL_CFG),
         params:
             # the parsed method (editing one method re-runs only its trials) and the shared trial config;
             # not the block (regrouping trials into jobs re-runs nothing)
             method=lambda w: method_record(FDFL.methods[w.method]),
             settings=fdfl_trial_config(FDFL_CFG),
-        wildcard_constraints:
-            method="|".join(sorted(FDFL.trainings)),
-        # on a cluster, profiles/slurm bundles block jobs into submissions (group-components)
-        group:
-            "fdfl_trials"
-        threads: JOB_RESOURCES.threads("fdfl_job")
-        resources:
-            **JOB_RESOURCES.of("fdfl_job", FDFL_CFG),
-        retries: JOB_RESOURCES.retries("fdfl_job")
-        conda:
-            ENV
         script:
             "../scripts/fdfl_job.py"
 
@@ -129,15 +129,15 @@ rule fdfl_job_timing:
         "logs/fdfl_job_timing.log",
     benchmark:
         "benchmarks/fdfl_job_timing.tsv"
-    params:
-        benchmark=FDFL_CFG["benchmark"],
-        decision=FDFL_CFG["decision"],
-    threads: JOB_RESOURCES.threads("fdfl_job_timing")
-    resources:
-        **JOB_RESOURCES.of("fdfl_job_timing", FDFL_CFG),
     retries: JOB_RESOURCES.retries("fdfl_job_timing")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("fdfl_job_timing")
+    resources:
+        **JOB_RESOURCES.of("fdfl_job_timing", FDFL_CFG),
+    params:
+        benchmark=FDFL_CFG["benchmark"],
+        decision=FDFL_CFG["decision"],
     script:
         "../scripts/fdfl_job_timing.py"
 
@@ -151,14 +151,14 @@ rule fdfl_job_illustrative:
         "logs/fdfl_job_illustrative.log",
     benchmark:
         "benchmarks/fdfl_job_illustrative.tsv"
-    params:
-        illustrative=FDFL_CFG["illustrative"],
-    threads: JOB_RESOURCES.threads("fdfl_job_illustrative")
-    resources:
-        **JOB_RESOURCES.of("fdfl_job_illustrative", FDFL_CFG),
     retries: JOB_RESOURCES.retries("fdfl_job_illustrative")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("fdfl_job_illustrative")
+    resources:
+        **JOB_RESOURCES.of("fdfl_job_illustrative", FDFL_CFG),
+    params:
+        illustrative=FDFL_CFG["illustrative"],
     script:
         "../scripts/fdfl_job_illustrative.py"
 
@@ -187,17 +187,17 @@ rule fdfl_aggregate:
         "logs/fdfl_aggregate/{table}.log",
     benchmark:
         "benchmarks/fdfl_aggregate/{table}.tsv"
-    params:
-        rows=lambda w: fdfl_table_rows(w.table),
     wildcard_constraints:
         table="|".join(sorted(FDFL.tables)),
+    retries: JOB_RESOURCES.retries("fdfl_aggregate")
     localrule: True
+    conda:
+        ENV
     threads: JOB_RESOURCES.threads("fdfl_aggregate")
     resources:
         **JOB_RESOURCES.of("fdfl_aggregate", FDFL_CFG),
-    retries: JOB_RESOURCES.retries("fdfl_aggregate")
-    conda:
-        ENV
+    params:
+        rows=lambda w: fdfl_table_rows(w.table),
     script:
         "../scripts/fdfl_aggregate.py"
 
@@ -211,15 +211,15 @@ rule fdfl_aggregate_index:
         "logs/fdfl_aggregate_index.log",
     benchmark:
         "benchmarks/fdfl_aggregate_index.tsv"
-    params:
-        tables=FDFL.run_tables,
+    retries: JOB_RESOURCES.retries("fdfl_aggregate_index")
     localrule: True
+    conda:
+        ENV
     threads: JOB_RESOURCES.threads("fdfl_aggregate_index")
     resources:
         **JOB_RESOURCES.of("fdfl_aggregate_index", FDFL_CFG),
-    retries: JOB_RESOURCES.retries("fdfl_aggregate_index")
-    conda:
-        ENV
+    params:
+        tables=FDFL.run_tables,
     script:
         "../scripts/fdfl_aggregate_index.py"
 
@@ -236,23 +236,24 @@ rule fdfl_scorecard:
         "logs/fdfl_scorecard.log",
     benchmark:
         "benchmarks/fdfl_scorecard.tsv"
-    params:
-        scorecard=FDFL_CFG["scorecard"],
-        methods=FDFL_CFG["methods"],
+    retries: JOB_RESOURCES.retries("fdfl_scorecard")
     localrule: True
+    conda:
+        ENV
     threads: JOB_RESOURCES.threads("fdfl_scorecard")
     resources:
         **JOB_RESOURCES.of("fdfl_scorecard", FDFL_CFG),
-    retries: JOB_RESOURCES.retries("fdfl_scorecard")
-    conda:
-        ENV
+    params:
+        headline=headline,
+        scorecard=FDFL_CFG["scorecard"],
+        methods=FDFL_CFG["methods"],
     script:
         "../scripts/fdfl_scorecard.py"
 
 
 rule fdfl_benchmarks:
     input:
-        paper="workflow/paper/fdfl.yaml",
+        paper=source_file("../paper/fdfl.yaml"),
         trials=fdfl_table(FDFL_PAPER_TABLE, "trials_timing"),
         jobs=fdfl_table_benchmarks(FDFL_PAPER_TABLE),
         decision=rules.fdfl_job_timing.output.timing,
@@ -265,17 +266,18 @@ rule fdfl_benchmarks:
         "logs/fdfl_benchmarks.log",
     benchmark:
         "benchmarks/fdfl_benchmarks.tsv"
-    params:
-        targets=FDFL_CFG["benchmark"]["targets"],
-        methods=FDFL_CFG["methods"],
-        solver=FDFL_CFG["decision"]["solver"],
+    retries: JOB_RESOURCES.retries("fdfl_benchmarks")
     localrule: True
+    conda:
+        ENV
     threads: JOB_RESOURCES.threads("fdfl_benchmarks")
     resources:
         **JOB_RESOURCES.of("fdfl_benchmarks", FDFL_CFG),
-    retries: JOB_RESOURCES.retries("fdfl_benchmarks")
-    conda:
-        ENV
+    params:
+        headline=headline,
+        targets=FDFL_CFG["benchmark"]["targets"],
+        methods=FDFL_CFG["methods"],
+        solver=FDFL_CFG["decision"]["solver"],
     script:
         "../scripts/fdfl_benchmarks.py"
 
@@ -284,27 +286,47 @@ rule fdfl_benchmarks:
 FDFL_TARGETS = list(rules.fdfl_prepare_table.output) + list(rules.fdfl_prepare_trials.output)
 FDFL_TARGETS += expand(list(rules.fdfl_aggregate.output), table=FDFL.run_tables)
 FDFL_TARGETS += [rules.fdfl_job_illustrative.output.table1, *rules.fdfl_job_timing.output]
-FDFL_TARGETS.append(register_notebook(
-    "data", "overview", summary=rules.fdfl_prepare_table.output.summary,
-    checks=rules.check_obermeyer_patients.output[0]))
+FDFL_TARGETS.append(
+    register_notebook(
+        "data",
+        "overview",
+        summary=rules.fdfl_prepare_table.output.summary,
+        checks=rules.check_obermeyer_patients.output[0],
+    )
+)
 if FDFL_PAPER_TABLE in FDFL.run_tables:
     FDFL_TARGETS += list(rules.fdfl_scorecard.output) + list(rules.fdfl_benchmarks.output)
     FDFL_TARGETS += [
-        register_notebook("fdfl", "table2", table=fdfl_table(FDFL_PAPER_TABLE),
-                          scorecard=rules.fdfl_scorecard.output.csv,
-                          tables_index=rules.fdfl_aggregate_index.output[0]),
-        register_notebook("fdfl", "learning_curves", history=fdfl_table(FDFL_PAPER_TABLE, "history"),
-                          table=fdfl_table(FDFL_PAPER_TABLE)),
-        register_notebook("fdfl", "group_errors", groups=fdfl_table(FDFL_PAPER_TABLE, "groups"),
-                          table=fdfl_table(FDFL_PAPER_TABLE)),
+        register_notebook(
+            "fdfl",
+            "table2",
+            table=fdfl_table(FDFL_PAPER_TABLE),
+            scorecard=rules.fdfl_scorecard.output.csv,
+            tables_index=rules.fdfl_aggregate_index.output[0],
+        ),
+        register_notebook(
+            "fdfl",
+            "learning_curves",
+            history=fdfl_table(FDFL_PAPER_TABLE, "history"),
+            table=fdfl_table(FDFL_PAPER_TABLE),
+        ),
+        register_notebook(
+            "fdfl", "group_errors", groups=fdfl_table(FDFL_PAPER_TABLE, "groups"), table=fdfl_table(FDFL_PAPER_TABLE)
+        ),
         register_notebook("fdfl", "illustrative", **dict(rules.fdfl_job_illustrative.output.items())),
         # the timing figure (a timing file by its name) shows every measured time: Table 2 with its
         # Time column, seconds per epoch, the time cells and speed claims of the scorecard
-        register_notebook("fdfl", "timing", decision_timing=rules.fdfl_job_timing.output.timing,
-                          benchmarks=rules.fdfl_benchmarks.output.csv, dbb=rules.fdfl_job_timing.output.dbb,
-                          table=fdfl_table(FDFL_PAPER_TABLE), table_timing=fdfl_table(FDFL_PAPER_TABLE, "timing"),
-                          history_timing=fdfl_table(FDFL_PAPER_TABLE, "history_timing"),
-                          scorecard_timing=rules.fdfl_scorecard.output.timing_csv),
+        register_notebook(
+            "fdfl",
+            "timing",
+            decision_timing=rules.fdfl_job_timing.output.timing,
+            benchmarks=rules.fdfl_benchmarks.output.csv,
+            dbb=rules.fdfl_job_timing.output.dbb,
+            table=fdfl_table(FDFL_PAPER_TABLE),
+            table_timing=fdfl_table(FDFL_PAPER_TABLE, "timing"),
+            history_timing=fdfl_table(FDFL_PAPER_TABLE, "history_timing"),
+            scorecard_timing=rules.fdfl_scorecard.output.timing_csv,
+        ),
     ]
 
 register_study(

@@ -20,8 +20,11 @@ def fdfl_table_timings(table):
 
 def fdfl_table_benchmarks(table):
     """The benchmark files of the training jobs of a table's trainings (one per method and trial block)."""
-    return [FDFL_JOB_BENCHMARK.format(method=m, first=block[0], last=block[-1])
-            for m in fdfl_table_sources(table) for block in FDFL.trial_blocks]
+    return [
+        FDFL_JOB_BENCHMARK.format(method=m, first=block[0], last=block[-1])
+        for m in fdfl_table_sources(table)
+        for block in FDFL.trial_blocks
+    ]
 
 
 def fdfl_table_rows(table):
@@ -38,7 +41,7 @@ def fdfl_table(table, part="table"):
 def fdfl_scorecard_inputs(wildcards):
     """The tables and measurements the scorecard judges (the layer table only when it is built)."""
     inputs = {
-        "paper": "workflow/paper/fdfl.yaml",
+        "paper": source_file("../paper/fdfl.yaml"),
         "provenance": OBERMEYER_PATIENTS.provenance,
         "table": fdfl_table(FDFL_PAPER_TABLE),
         "trials": fdfl_table(FDFL_PAPER_TABLE, "trials"),
@@ -50,7 +53,6 @@ def fdfl_scorecard_inputs(wildcards):
     if FDFL_LAYER_TABLE in FDFL.run_tables:
         inputs["layer"] = fdfl_table(FDFL_LAYER_TABLE, "trials")
     return inputs
-
 
 
 def fdfl_wall_timing(wildcards):

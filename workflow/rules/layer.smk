@@ -19,8 +19,10 @@ from fairopt.studies.layer.settings import synthetic_settings as layer_synthetic
 
 LAYER = study_settings("layer", layer_load_settings)
 LAYER_SETTINGS = layer_synthetic_settings(LAYER)
-LAYER_RAW = {"sba": raw_path("sba_loans", "SBAcase.11.13.17.csv"),
-             "employee": raw_path("employee_performance", "Employee_Performance.xls")}
+LAYER_RAW = {
+    "sba": raw_path("sba_loans", "SBAcase.11.13.17.csv"),
+    "employee": raw_path("employee_performance", "Employee_Performance.xls"),
+}
 
 
 include: "layer_inputs.smk"
@@ -33,20 +35,20 @@ rule layer_prepare_synthetic:
         "logs/layer_prepare_synthetic/syn{syn}-seed{seed}.log",
     benchmark:
         "benchmarks/layer_prepare_synthetic/syn{syn}-seed{seed}.tsv"
+    wildcard_constraints:
+        syn=r"\d\d",
+        seed=r"\d+",
+    retries: JOB_RESOURCES.retries("layer_prepare_synthetic")
+    conda:
+        ENV
+    threads: JOB_RESOURCES.threads("layer_prepare_synthetic")
+    resources:
+        **JOB_RESOURCES.of("layer_prepare_synthetic", LAYER),
     params:
         experiment="synthetic",
         source=lambda w: int(w.syn),
         seed=lambda w: int(w.seed),
         section={k: LAYER["synthetic"][k] for k in ("n_rows", "n_features", "split")},
-    wildcard_constraints:
-        syn=r"\d\d",
-        seed=r"\d+",
-    threads: JOB_RESOURCES.threads("layer_prepare_synthetic")
-    resources:
-        **JOB_RESOURCES.of("layer_prepare_synthetic", LAYER),
-    retries: JOB_RESOURCES.retries("layer_prepare_synthetic")
-    conda:
-        ENV
     script:
         "../scripts/layer_prepare.py"
 
@@ -60,18 +62,18 @@ rule layer_prepare_sba:
         "logs/layer_prepare_sba/seed-{seed}.log",
     benchmark:
         "benchmarks/layer_prepare_sba/seed-{seed}.tsv"
+    wildcard_constraints:
+        seed=r"\d+",
+    retries: JOB_RESOURCES.retries("layer_prepare_sba")
+    conda:
+        ENV
+    threads: JOB_RESOURCES.threads("layer_prepare_sba")
+    resources:
+        **JOB_RESOURCES.of("layer_prepare_sba", LAYER),
     params:
         experiment="sba",
         seed=lambda w: int(w.seed),
         section={"split": LAYER["sba"]["split"]},
-    wildcard_constraints:
-        seed=r"\d+",
-    threads: JOB_RESOURCES.threads("layer_prepare_sba")
-    resources:
-        **JOB_RESOURCES.of("layer_prepare_sba", LAYER),
-    retries: JOB_RESOURCES.retries("layer_prepare_sba")
-    conda:
-        ENV
     script:
         "../scripts/layer_prepare.py"
 
@@ -85,16 +87,16 @@ rule layer_prepare_employee:
         "logs/layer_prepare_employee.log",
     benchmark:
         "benchmarks/layer_prepare_employee.tsv"
+    retries: JOB_RESOURCES.retries("layer_prepare_employee")
+    conda:
+        ENV
+    threads: JOB_RESOURCES.threads("layer_prepare_employee")
+    resources:
+        **JOB_RESOURCES.of("layer_prepare_employee", LAYER),
     params:
         experiment="employee",
         seed=0,
         section={},
-    threads: JOB_RESOURCES.threads("layer_prepare_employee")
-    resources:
-        **JOB_RESOURCES.of("layer_prepare_employee", LAYER),
-    retries: JOB_RESOURCES.retries("layer_prepare_employee")
-    conda:
-        ENV
     script:
         "../scripts/layer_prepare.py"
 
@@ -109,21 +111,21 @@ rule layer_job_synthetic:
         "logs/layer_job_synthetic/{setting}/{method}/syn{syn}-seed{seed}.log",
     benchmark:
         "benchmarks/layer_job_synthetic/{setting}/{method}/syn{syn}-seed{seed}.tsv"
-    params:
-        experiment="synthetic",
-        section=layer_job_section(LAYER, "synthetic"),
-        setting=lambda w: list(layer_parse_setting_name(w.setting)),
     wildcard_constraints:
         method="|".join(LAYER_METHODS),
         setting=r"b\d+-i\d+",
         syn=r"\d\d",
         seed=r"\d+",
-    threads: JOB_RESOURCES.threads("layer_job_synthetic")
-    resources:
-        **JOB_RESOURCES.of("layer_job_synthetic", LAYER, runtime=layer_runtime("synthetic")),
     retries: JOB_RESOURCES.retries("layer_job_synthetic")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("layer_job_synthetic")
+    resources:
+        **JOB_RESOURCES.of("layer_job_synthetic", LAYER, runtime=layer_runtime("synthetic")),
+    params:
+        experiment="synthetic",
+        section=layer_job_section(LAYER, "synthetic"),
+        setting=lambda w: list(layer_parse_setting_name(w.setting)),
     script:
         "../scripts/layer_job.py"
 
@@ -138,22 +140,22 @@ rule layer_job_sba:
         "logs/layer_job_sba/{method}/seed-{seed}.log",
     benchmark:
         "benchmarks/layer_job_sba/{method}/seed-{seed}.tsv"
+    wildcard_constraints:
+        method="|".join(LAYER_METHODS),
+        seed=r"\d+",
+    retries: JOB_RESOURCES.retries("layer_job_sba")
+    # on a cluster, profiles/slurm bundles these short jobs into submissions (group-components)
+    group:
+        "layer_seeds"
+    conda:
+        ENV
+    threads: JOB_RESOURCES.threads("layer_job_sba")
+    resources:
+        **JOB_RESOURCES.of("layer_job_sba", LAYER, runtime=layer_runtime("sba")),
     params:
         experiment="sba",
         section=layer_job_section(LAYER, "sba"),
         setting=None,
-    wildcard_constraints:
-        method="|".join(LAYER_METHODS),
-        seed=r"\d+",
-    # on a cluster, profiles/slurm bundles these short jobs into submissions (group-components)
-    group:
-        "layer_seeds"
-    threads: JOB_RESOURCES.threads("layer_job_sba")
-    resources:
-        **JOB_RESOURCES.of("layer_job_sba", LAYER, runtime=layer_runtime("sba")),
-    retries: JOB_RESOURCES.retries("layer_job_sba")
-    conda:
-        ENV
     script:
         "../scripts/layer_job.py"
 
@@ -168,19 +170,19 @@ rule layer_job_employee:
         "logs/layer_job_employee/{method}/seed-{seed}.log",
     benchmark:
         "benchmarks/layer_job_employee/{method}/seed-{seed}.tsv"
+    wildcard_constraints:
+        method="|".join(LAYER_METHODS),
+        seed=r"\d+",
+    retries: JOB_RESOURCES.retries("layer_job_employee")
+    conda:
+        ENV
+    threads: JOB_RESOURCES.threads("layer_job_employee")
+    resources:
+        **JOB_RESOURCES.of("layer_job_employee", LAYER, runtime=layer_runtime("employee")),
     params:
         experiment="employee",
         section=layer_job_section(LAYER, "employee"),
         setting=None,
-    wildcard_constraints:
-        method="|".join(LAYER_METHODS),
-        seed=r"\d+",
-    threads: JOB_RESOURCES.threads("layer_job_employee")
-    resources:
-        **JOB_RESOURCES.of("layer_job_employee", LAYER, runtime=layer_runtime("employee")),
-    retries: JOB_RESOURCES.retries("layer_job_employee")
-    conda:
-        ENV
     script:
         "../scripts/layer_job.py"
 
@@ -193,16 +195,16 @@ rule layer_job_timing:
         "logs/layer_job_timing.log",
     benchmark:
         "benchmarks/layer_job_timing.tsv"
+    retries: JOB_RESOURCES.retries("layer_job_timing")
+    conda:
+        ENV
+    threads: JOB_RESOURCES.threads("layer_job_timing")
+    resources:
+        **JOB_RESOURCES.of("layer_job_timing", LAYER),
     params:
         bench=LAYER["benchmark"],
         epoch=layer_epoch_benchmark(LAYER),
         device=LAYER["device"],
-    threads: JOB_RESOURCES.threads("layer_job_timing")
-    resources:
-        **JOB_RESOURCES.of("layer_job_timing", LAYER),
-    retries: JOB_RESOURCES.retries("layer_job_timing")
-    conda:
-        ENV
     script:
         "../scripts/layer_job_timing.py"
 
@@ -216,16 +218,16 @@ rule layer_job_authors_check:
         "logs/layer_job_authors_check.log",
     benchmark:
         "benchmarks/layer_job_authors_check.tsv"
+    retries: JOB_RESOURCES.retries("layer_job_authors_check")
+    conda:
+        ENV
+    threads: JOB_RESOURCES.threads("layer_job_authors_check")
+    resources:
+        **JOB_RESOURCES.of("layer_job_authors_check", LAYER),
     params:
         check=LAYER["benchmark"]["authors_check"],
         seed=LAYER["benchmark"]["seed"],
         device=LAYER["device"],
-    threads: JOB_RESOURCES.threads("layer_job_authors_check")
-    resources:
-        **JOB_RESOURCES.of("layer_job_authors_check", LAYER),
-    retries: JOB_RESOURCES.retries("layer_job_authors_check")
-    conda:
-        ENV
     script:
         "../scripts/layer_job_authors_check.py"
 
@@ -235,10 +237,20 @@ LAYER_SYN, LAYER_SBA, LAYER_EMP = LAYER["synthetic"], LAYER["sba"], LAYER["emplo
 
 rule layer_aggregate_synthetic:
     input:
-        records=expand(rules.layer_job_synthetic.output.record, setting=LAYER_SETTINGS, method=LAYER_SYN["methods"],
-                       syn=[f"{i:02d}" for i in LAYER_SYN["datasets"]], seed=LAYER_SYN["seeds"]),
-        timings=expand(rules.layer_job_synthetic.output.timing, setting=LAYER_SETTINGS, method=LAYER_SYN["methods"],
-                       syn=[f"{i:02d}" for i in LAYER_SYN["datasets"]], seed=LAYER_SYN["seeds"]),
+        records=expand(
+            rules.layer_job_synthetic.output.record,
+            setting=LAYER_SETTINGS,
+            method=LAYER_SYN["methods"],
+            syn=[f"{i:02d}" for i in LAYER_SYN["datasets"]],
+            seed=LAYER_SYN["seeds"],
+        ),
+        timings=expand(
+            rules.layer_job_synthetic.output.timing,
+            setting=LAYER_SETTINGS,
+            method=LAYER_SYN["methods"],
+            syn=[f"{i:02d}" for i in LAYER_SYN["datasets"]],
+            seed=LAYER_SYN["seeds"],
+        ),
     output:
         runs="results/layer/tables/synthetic_runs.csv",
         summary=report(
@@ -253,26 +265,28 @@ rule layer_aggregate_synthetic:
         "logs/layer_aggregate_synthetic.log",
     benchmark:
         "benchmarks/layer_aggregate_synthetic.tsv"
+    retries: JOB_RESOURCES.retries("layer_aggregate_synthetic")
+    conda:
+        ENV
+    threads: JOB_RESOURCES.threads("layer_aggregate_synthetic")
+    resources:
+        **JOB_RESOURCES.of("layer_aggregate_synthetic", LAYER),
     params:
         slack=LAYER_SYN["infeasible_slack"],
         methods=LAYER_SYN["methods"],
         settings=LAYER_SETTINGS,
-    threads: JOB_RESOURCES.threads("layer_aggregate_synthetic")
-    resources:
-        **JOB_RESOURCES.of("layer_aggregate_synthetic", LAYER),
-    retries: JOB_RESOURCES.retries("layer_aggregate_synthetic")
-    conda:
-        ENV
     script:
         "../scripts/layer_aggregate_synthetic.py"
 
 
 rule layer_aggregate_sba:
     input:
-        records=expand(rules.layer_job_sba.output.record, method=LAYER_SBA["methods"],
-                       seed=range(LAYER_SBA["split_seeds"])),
-        timings=expand(rules.layer_job_sba.output.timing, method=LAYER_SBA["methods"],
-                       seed=range(LAYER_SBA["split_seeds"])),
+        records=expand(
+            rules.layer_job_sba.output.record, method=LAYER_SBA["methods"], seed=range(LAYER_SBA["split_seeds"])
+        ),
+        timings=expand(
+            rules.layer_job_sba.output.timing, method=LAYER_SBA["methods"], seed=range(LAYER_SBA["split_seeds"])
+        ),
     output:
         runs="results/layer/tables/sba_runs.csv",
         summary=report(
@@ -285,15 +299,15 @@ rule layer_aggregate_sba:
         "logs/layer_aggregate_sba.log",
     benchmark:
         "benchmarks/layer_aggregate_sba.tsv"
-    params:
-        slack=LAYER_SBA["infeasible_slack"],
-        methods=LAYER_SBA["methods"],
-    threads: JOB_RESOURCES.threads("layer_aggregate_sba")
-    resources:
-        **JOB_RESOURCES.of("layer_aggregate_sba", LAYER),
     retries: JOB_RESOURCES.retries("layer_aggregate_sba")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("layer_aggregate_sba")
+    resources:
+        **JOB_RESOURCES.of("layer_aggregate_sba", LAYER),
+    params:
+        slack=LAYER_SBA["infeasible_slack"],
+        methods=LAYER_SBA["methods"],
     script:
         "../scripts/layer_aggregate_sba.py"
 
@@ -314,21 +328,21 @@ rule layer_aggregate_employee:
         "logs/layer_aggregate_employee.log",
     benchmark:
         "benchmarks/layer_aggregate_employee.tsv"
-    params:
-        methods=LAYER_EMP["methods"],
-    threads: JOB_RESOURCES.threads("layer_aggregate_employee")
-    resources:
-        **JOB_RESOURCES.of("layer_aggregate_employee", LAYER),
     retries: JOB_RESOURCES.retries("layer_aggregate_employee")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("layer_aggregate_employee")
+    resources:
+        **JOB_RESOURCES.of("layer_aggregate_employee", LAYER),
+    params:
+        methods=LAYER_EMP["methods"],
     script:
         "../scripts/layer_aggregate_employee.py"
 
 
 rule layer_scorecard:
     input:
-        paper="workflow/paper/layer.yaml",
+        paper=source_file("../paper/layer.yaml"),
         synthetic=rules.layer_aggregate_synthetic.output.summary,
         sba=rules.layer_aggregate_sba.output.summary,
         sba_runs=rules.layer_aggregate_sba.output.runs,
@@ -347,14 +361,15 @@ rule layer_scorecard:
         "logs/layer_scorecard.log",
     benchmark:
         "benchmarks/layer_scorecard.tsv"
-    params:
-        settings=LAYER,
-    threads: JOB_RESOURCES.threads("layer_scorecard")
-    resources:
-        **JOB_RESOURCES.of("layer_scorecard", LAYER),
     retries: JOB_RESOURCES.retries("layer_scorecard")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("layer_scorecard")
+    resources:
+        **JOB_RESOURCES.of("layer_scorecard", LAYER),
+    params:
+        headline=headline,
+        settings=LAYER,
     script:
         "../scripts/layer_scorecard.py"
 
@@ -376,18 +391,19 @@ rule layer_benchmarks:
         "logs/layer_benchmarks.log",
     benchmark:
         "benchmarks/layer_benchmarks.tsv"
+    retries: JOB_RESOURCES.retries("layer_benchmarks")
+    conda:
+        ENV
+    threads: JOB_RESOURCES.threads("layer_benchmarks")
+    resources:
+        **JOB_RESOURCES.of("layer_benchmarks", LAYER),
     params:
+        headline=headline,
         target_batch_size=LAYER["benchmark"]["target_batch_size"],
         target_speedup=LAYER["benchmark"]["target_speedup"],
         epoch_target_ratio=LAYER["benchmark"]["epoch_target_ratio"],
         scale=LAYER["scale"],
         solver=LAYER["benchmark"]["solver_args"],
-    threads: JOB_RESOURCES.threads("layer_benchmarks")
-    resources:
-        **JOB_RESOURCES.of("layer_benchmarks", LAYER),
-    retries: JOB_RESOURCES.retries("layer_benchmarks")
-    conda:
-        ENV
     script:
         "../scripts/layer_benchmarks.py"
 
@@ -400,17 +416,29 @@ register_study(
         *rules.layer_aggregate_employee.output,
         *rules.layer_scorecard.output,
         *rules.layer_benchmarks.output,
-        register_notebook("layer", "synthetic", summary=rules.layer_aggregate_synthetic.output.summary,
-                          instances=rules.layer_aggregate_synthetic.output.instances,
-                          runs=rules.layer_aggregate_synthetic.output.runs),
-        register_notebook("layer", "applications", sba_summary=rules.layer_aggregate_sba.output.summary,
-                          sba_runs=rules.layer_aggregate_sba.output.runs,
-                          employee_summary=rules.layer_aggregate_employee.output.summary,
-                          employee_groups=rules.layer_aggregate_employee.output.groups),
+        register_notebook(
+            "layer",
+            "synthetic",
+            summary=rules.layer_aggregate_synthetic.output.summary,
+            instances=rules.layer_aggregate_synthetic.output.instances,
+            runs=rules.layer_aggregate_synthetic.output.runs,
+        ),
+        register_notebook(
+            "layer",
+            "applications",
+            sba_summary=rules.layer_aggregate_sba.output.summary,
+            sba_runs=rules.layer_aggregate_sba.output.runs,
+            employee_summary=rules.layer_aggregate_employee.output.summary,
+            employee_groups=rules.layer_aggregate_employee.output.groups,
+        ),
         # the speed figure: measured times only, so its page is a timing file (name `timing`)
-        register_notebook("layer", "timing", timing=rules.layer_job_timing.output.timing,
-                          epochs=rules.layer_job_timing.output.epochs,
-                          synthetic_timing=rules.layer_aggregate_synthetic.output.summary_timing),
+        register_notebook(
+            "layer",
+            "timing",
+            timing=rules.layer_job_timing.output.timing,
+            epochs=rules.layer_job_timing.output.epochs,
+            synthetic_timing=rules.layer_aggregate_synthetic.output.summary_timing,
+        ),
     ],
     scorecard=rules.layer_scorecard.output,
     benchmarks=rules.layer_benchmarks.output.csv,

@@ -6,4 +6,3 @@ def layer_runtime(experiment):
     """`runtime` resource (minutes) of an experiment's jobs: one fit, x grid size for Penalty."""
     section = LAYER[experiment]
     return lambda w: section["resources"]["runtime"] * (len(section["penalty_lambdas"]) if w.method == "penalty" else 1)
-

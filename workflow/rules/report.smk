@@ -16,12 +16,12 @@ rule render_notebook:
         "logs/render_notebook/{study}/{name}.log",
     benchmark:
         "benchmarks/render_notebook/{study}/{name}.tsv"
-    threads: JOB_RESOURCES.threads("render_notebook")
-    resources:
-        **JOB_RESOURCES.of("render_notebook"),
     retries: JOB_RESOURCES.retries("render_notebook")
     conda:
         ENV
+    threads: JOB_RESOURCES.threads("render_notebook")
+    resources:
+        **JOB_RESOURCES.of("render_notebook"),
     script:
         "../scripts/render_notebook.py"
 
@@ -42,13 +42,15 @@ rule combine_scorecards:
         "logs/combine_scorecards.log",
     benchmark:
         "benchmarks/combine_scorecards.tsv"
+    retries: JOB_RESOURCES.retries("combine_scorecards")
     localrule: True
+    conda:
+        ENV
     threads: JOB_RESOURCES.threads("combine_scorecards")
     resources:
         **JOB_RESOURCES.of("combine_scorecards"),
-    retries: JOB_RESOURCES.retries("combine_scorecards")
-    conda:
-        ENV
+    params:
+        headline=headline,
     script:
         "../scripts/combine_scorecards.py"
 
@@ -67,12 +69,14 @@ rule combine_benchmarks:
         "logs/combine_benchmarks.log",
     benchmark:
         "benchmarks/combine_benchmarks.tsv"
+    retries: JOB_RESOURCES.retries("combine_benchmarks")
     localrule: True
+    conda:
+        ENV
     threads: JOB_RESOURCES.threads("combine_benchmarks")
     resources:
         **JOB_RESOURCES.of("combine_benchmarks"),
-    retries: JOB_RESOURCES.retries("combine_benchmarks")
-    conda:
-        ENV
+    params:
+        headline=headline,
     script:
         "../scripts/combine_benchmarks.py"

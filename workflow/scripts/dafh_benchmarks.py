@@ -12,6 +12,6 @@ with logged(smk.log[0]) as log:
     rows = benchmark_rows(timing_frame(read_json(p) for p in smk.input.timings), read_json(smk.input.fits),
                           paper_settings=is_paper_run(settings), workflow_cores=smk.params.cores,
                           scale=settings["scale"])
-    frame = write_benchmark_table(rows, smk.output.csv, smk.output.md, title="DAFH: benchmarks")
+    frame = write_benchmark_table(rows, smk.output.csv, smk.output.md, headline=smk.params.headline, title="DAFH: benchmarks")
     span = frame[frame["metric"] == "span_seconds"].iloc[0]
     log.info("%d benchmark rows; study span %.0f s (target met: %s)", len(frame), span["value"], span["target_met"])

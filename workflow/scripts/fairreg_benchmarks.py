@@ -15,5 +15,5 @@ with logged(smk.log[0]) as log:
         benchmark_rows(paper, smk.params.settings, tables["formulations"], tables["relax_seconds"], tables["real"],
                        formulations_timing=tables["formulations_timing"],
                        mio_build=pd.read_csv(smk.input.mio_build)),
-        smk.output.csv, smk.output.md, title="Fair regression benchmarks")
+        smk.output.csv, smk.output.md, headline=smk.params.headline, title="Fair regression benchmarks")
     log.info("%d benchmark rows", len(frame))

@@ -13,7 +13,7 @@ with logged(smk.log[0]) as log:
     settings = smk.params.settings
     rows = scorecard_rows(paper, settings, tables["formulations"], tables["gaps"], tables["summary"],
                           tables["relax_seconds"], tables["real"], formulations_timing=tables["formulations_timing"])
-    frame = write_scorecard(rows, smk.output.csv, smk.output.md,
+    frame = write_scorecard(rows, smk.output.csv, smk.output.md, headline=smk.params.headline,
                             title="Fair and accurate regression: paper vs reproduction",
                             timing_csv=smk.output.timing_csv, timing_md=smk.output.timing_md)
     write_text(smk.output.comparison, comparison_markdown(paper, settings, tables["formulations"], tables["gaps"]))

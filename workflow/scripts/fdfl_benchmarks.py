@@ -15,6 +15,6 @@ with logged(smk.log[0]) as log:
                           decision=pd.read_csv(smk.input.decision), methods=smk.params.methods,
                           targets=smk.params.targets, solver=smk.params.solver,
                           wall=pd.read_csv(smk.input.wall[0]) if smk.input.wall else None)
-    frame = write_benchmark_table(rows, smk.output.csv, smk.output.md, title="FDFL benchmarks")
+    frame = write_benchmark_table(rows, smk.output.csv, smk.output.md, headline=smk.params.headline, title="FDFL benchmarks")
     met = frame["target_met"].dropna()
     log.info("FDFL benchmarks: %d rows, %d of %d targets met", len(frame), int(met.astype(bool).sum()), len(met))

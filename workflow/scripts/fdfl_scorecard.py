@@ -20,7 +20,7 @@ with logged(smk.log[0]) as log:
         dbb=read_json(smk.input.dbb), layer=pd.read_csv(smk.input.layer) if "layer" in smk.input.keys() else None,
         settings=smk.params.scorecard, timing=pd.read_csv(smk.input.timing),
         trials_timing=pd.read_csv(smk.input.trials_timing))
-    frame = write_scorecard(build_scorecard(inputs), smk.output.csv, smk.output.md,
+    frame = write_scorecard(build_scorecard(inputs), smk.output.csv, smk.output.md, headline=smk.params.headline,
                             title=f"FDFL: paper vs reproduction ({provenance.label})",
                             timing_csv=smk.output.timing_csv, timing_md=smk.output.timing_md)
     log.info("FDFL scorecard: %s", frame["verdict"].value_counts().to_dict())

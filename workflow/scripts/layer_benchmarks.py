@@ -14,6 +14,6 @@ with logged(smk.log[0]) as log:
                           authors_check=pd.read_csv(smk.input.authors),
                           synthetic_timing=pd.read_csv(smk.input.synthetic_timing), note=f"cvxpylayers {solver}",
                           epoch_target_ratio=smk.params.epoch_target_ratio, scale=smk.params.scale)
-    frame = write_benchmark_table(rows, smk.output.csv, smk.output.md, title="Fairness layer: benchmarks")
+    frame = write_benchmark_table(rows, smk.output.csv, smk.output.md, headline=smk.params.headline, title="Fairness layer: benchmarks")
     log.info("%d benchmark rows (%d not measured), targets met: %s", len(frame), int(frame["value"].isna().sum()),
              frame["target_met"].dropna().tolist())

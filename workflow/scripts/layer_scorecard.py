@@ -15,7 +15,7 @@ with logged(smk.log[0]) as log:
                            sba_runs=pd.read_csv(smk.input.sba_runs),
                            employee_summary=pd.read_csv(smk.input.employee),
                            authors_check=pd.read_csv(smk.input.authors))
-    frame = write_scorecard(rows, smk.output.csv, smk.output.md,
+    frame = write_scorecard(rows, smk.output.csv, smk.output.md, headline=smk.params.headline,
                             title=f"Fairness layer: paper vs reproduction (scale: {smk.params.settings['scale']})",
                             timing_csv=smk.output.timing_csv, timing_md=smk.output.timing_md)
     log.info("scorecard: %s", frame["verdict"].value_counts().to_dict())

@@ -76,13 +76,18 @@ def _short(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[:width - 3] + "..."
 
 
-def schema_problem(instance: Mapping[str, Any], schema: Mapping[str, Any], *, prefix: str = "") -> ConfigProblem | None:
+def schema_problem(instance: Mapping[str, Any], schema: Mapping[str, Any], *, prefix: str = "",
+                   source: str | None = None) -> ConfigProblem | None:
     """The first problem of ``instance`` under ``schema`` (shallowest key first), or ``None``.
+
+    An unknown key's message names the key path, the allowed keys nearest to it and every allowed key
+    of that mapping, and (``source``) the schema file, never the schema itself.
 
     Args:
         instance: The config (section) as merged.
         schema: Its JSON schema (draft 2020-12; local ``$ref`` only).
         prefix: Key path of ``instance`` in the whole config (e.g. ``"fdfl"``; ``""``: top level).
+        source: The schema's file, named in an unknown key's message (``None``: not named).
     """
     import jsonschema
 
@@ -99,6 +104,8 @@ def schema_problem(instance: Mapping[str, Any], schema: Mapping[str, Any], *, pr
             near = difflib.get_close_matches(str(key), allowed, n=3)
             hints.append(f"{key!r}" + (f" (did you mean {', '.join(near)}?)" if near else ""))
         message = f"config key {where}: unknown key(s) {', '.join(hints)}; allowed: {', '.join(allowed)}"
+        if source is not None:
+            message += f"; schema: {source}, every key: config/README.md"
     else:
         what = err.message.splitlines()[0][:200]
         if err.validator == "enum":
@@ -159,19 +166,19 @@ def check_solvers(section: Mapping[str, Any], schema: Mapping[str, Any], *, pref
             resolve_solver(value, mixed_integer=kind == "mixed-integer", key=_path(prefix, path))
 
 
-def check_top_level(config: Mapping[str, Any], schema_dir: str | Path) -> None:
-    """Check the top-level keys and the ``obermeyer`` section (``config.schema.yaml`` with
-    ``obermeyer.schema.yaml`` in place of its reference) and every number in the config.
+def check_top_level(config: Mapping[str, Any], top_schema: str | Path, obermeyer_schema: str | Path) -> None:
+    """Check the top-level keys and the ``obermeyer`` section (``top_schema``, i.e.
+    ``workflow/schemas/config.schema.yaml``, with ``obermeyer_schema`` in place of its reference) and
+    every number in the config.
 
     Raises:
-        ConfigError: The first problem, in one line.
+        ConfigError: The first problem, in one line naming the schema file.
     """
     import yaml
 
-    schema_dir = Path(schema_dir)
-    top = yaml.safe_load((schema_dir / "config.schema.yaml").read_text(encoding="utf-8"))
-    top["properties"]["obermeyer"] = yaml.safe_load((schema_dir / "obermeyer.schema.yaml").read_text(encoding="utf-8"))
-    problem = schema_problem(config, top)
+    top = yaml.safe_load(Path(top_schema).read_text(encoding="utf-8"))
+    top["properties"]["obermeyer"] = yaml.safe_load(Path(obermeyer_schema).read_text(encoding="utf-8"))
+    problem = schema_problem(config, top, source=f"{top_schema}, {obermeyer_schema}")
     if problem is not None:
         raise problem.error()
 

@@ -38,8 +38,14 @@ def mse(y: Any, pred: Any) -> Any:
 
 
 def rmse(y: np.ndarray, pred: np.ndarray) -> float:
-    """Root mean squared error."""
-    return float(np.sqrt(np.mean((np.asarray(pred) - np.asarray(y)) ** 2)))
+    """Root mean squared error ``sqrt(mean((pred - y)^2))``: scikit-learn's ``root_mean_squared_error``.
+
+    Bit-identical to ``np.sqrt(np.mean((pred - y) ** 2))`` on float64 vectors (tested); NaN or infinite
+    values raise scikit-learn's ``ValueError``.
+    """
+    from sklearn.metrics import root_mean_squared_error
+
+    return float(root_mean_squared_error(np.asarray(y, dtype=np.float64), np.asarray(pred, dtype=np.float64)))
 
 
 def group_mean(values: Any, group: Any, g: int) -> Any:
@@ -140,13 +146,32 @@ def discretized_unfairness(pred: np.ndarray, group: np.ndarray, thresholds: np.n
 
 
 def exact_unfairness(pred: np.ndarray, group: np.ndarray) -> float:
-    """Exact statistical-parity unfairness ``sup_b |P(y^ > b) - P(y^ > b | a = 1)|``.
+    """Exact statistical-parity unfairness ``sup_b |P(y^ > b) - P(y^ > b | a = 1)|``: a two-sample KS statistic.
 
-    The supremum over all real ``b`` is attained at ``b`` equal to one of the predictions (the
-    empirical survival functions only change there; below every prediction both equal 1), so it
-    is computed exactly in ``O(m log m)`` at the distinct predicted values.
+    With ``F`` and ``F_1`` the empirical CDFs of all predictions and of group 1's,
+    ``P(y^ > b) - P(y^ > b | a = 1) = F_1(b) - F(b)``, so the supremum over all real ``b`` is the
+    Kolmogorov-Smirnov distance ``sup_b |F(b) - F_1(b)|`` between the sample of all ``m`` predictions
+    and the sample of the ``m_1`` group-1 predictions. Both CDFs are right-continuous steps that jump
+    only at predicted values (and are 0 below all of them), so the supremum is attained at a
+    prediction -- exactly where :func:`scipy.stats.ks_2samp` evaluates it (``O(m log m)``). The
+    statistic is the same for every ``method``; ``"asymp"`` is used because its p-value (discarded)
+    costs nothing and never warns, while ``"exact"`` would round the statistic to a multiple of
+    ``1/lcm(m, m_1)`` only for small samples. Equals ``discretized_unfairness(pred, group,
+    np.unique(pred))`` up to rounding: ``i/m - j/m_1`` here, ``(1 - i/m) - (1 - j/m_1)`` there (measured
+    on 2,000 random cases: bit-identical in 64%, otherwise apart by at most ``2^-53``; tested to
+    ``4 * 2^-53``).
+
+    Raises:
+        DataError: No prediction, or no row in group 1.
     """
-    return float(np.max(np.abs(survival_gap(pred, group, np.unique(np.asarray(pred, dtype=float)))), initial=0.0))
+    from scipy.stats import ks_2samp
+
+    values = np.asarray(pred, dtype=np.float64).reshape(-1)
+    in_group = np.asarray(group).reshape(-1).astype(bool)
+    if values.size == 0 or not in_group.any():
+        raise DataError(f"group: exact unfairness needs rows in group 1; got {int(in_group.sum())} of {values.size}")
+    with np.errstate(divide="ignore", invalid="ignore"):     # the asymptotic p-value of a 1-row sample
+        return float(ks_2samp(values, values[in_group], method="asymp").statistic)
 
 
 def relative_increase(value: float, reference: float) -> float:

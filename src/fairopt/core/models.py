@@ -44,8 +44,9 @@ def mlp(in_features: int, hidden: Sequence[int], out_features: int = 1, *,
             layers.append(nn.Dropout(dropout))
         width = h
     layers.append(nn.Linear(width, out_features))
-    if _OUTPUTS[output] is not None:
-        layers.append(_OUTPUTS[output]())
+    output_layer = _OUTPUTS[output]
+    if output_layer is not None:
+        layers.append(output_layer())
     return nn.Sequential(*layers)
 
 

@@ -341,7 +341,7 @@ def _scip_progress_handler(label: str, every: float) -> Any:
                      model.getSolvingTime(), model.getNNodes(),
                      "-" if inc is None else f"{inc:.8g}",
                      f"{bound:.8g}" if abs(bound) < inf else "-",
-                     f"{100 * abs(inc - bound) / max(abs(inc), 1e-10):.3f}%" if known else "-")
+                     f"{100 * abs(inc - bound) / max(abs(inc), 1e-10):.3f}%" if known and inc is not None else "-")
 
     return Progress()
 

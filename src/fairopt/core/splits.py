@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
@@ -32,7 +33,7 @@ def sample_rows(frame: pd.DataFrame, n: int, random_state: int) -> pd.DataFrame:
 
 
 def trial_split(n: int, test_size: float, random_state: int,
-                stratify: Sequence | None = None) -> tuple[np.ndarray, np.ndarray]:
+                stratify: npt.ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the train and test rows of one trial.
 
     Equivalent to ``train_test_split(range(n), test_size=test_size, random_state=random_state)``,
@@ -47,8 +48,8 @@ def trial_split(n: int, test_size: float, random_state: int,
     return np.asarray(train), np.asarray(test)
 
 
-def trial_splits_table(index: Sequence, trials: Sequence[int], test_size: float,
-                       stratify: Sequence | None = None) -> pd.DataFrame:
+def trial_splits_table(index: npt.ArrayLike, trials: Sequence[int], test_size: float,
+                       stratify: npt.ArrayLike | None = None) -> pd.DataFrame:
     """One row per (trial, row): the part (``train``/``test``) and order within the part.
 
     Args:
@@ -61,19 +62,19 @@ def trial_splits_table(index: Sequence, trials: Sequence[int], test_size: float,
         Long table with columns ``trial, part, order, position, row_id``; ``position`` is the
         row's position in the sample, ``order`` its position within the part.
     """
-    index = np.asarray(index)
+    row_ids = np.asarray(index)
     rows = []
     for trial in trials:
-        train, test = trial_split(len(index), test_size, int(trial), stratify)
+        train, test = trial_split(len(row_ids), test_size, int(trial), stratify)
         for part, pos in (("train", train), ("test", test)):
             rows.append(pd.DataFrame({"trial": int(trial), "part": part,
                                       "order": np.arange(len(pos)), "position": pos,
-                                      "row_id": index[pos]}))
+                                      "row_id": row_ids[pos]}))
     return pd.concat(rows, ignore_index=True)
 
 
 def split_indices(n: int, sizes: Sequence[int | float], random_state: int,
-                  stratify: Sequence | None = None) -> list[np.ndarray]:
+                  stratify: npt.ArrayLike | None = None) -> list[np.ndarray]:
     """Split ``range(n)`` into consecutive parts of the given sizes (counts or fractions).
 
     Parts are drawn by successive ``train_test_split`` calls so that each is stratified when

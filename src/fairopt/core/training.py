@@ -70,14 +70,18 @@ class TrainingResult:
         return self.seconds / max(self.epochs_run, 1)
 
 
+#: what an optimizer steps: parameters, or param groups (dicts with ``params`` and optional own settings)
+OptimizerParams = Iterable[nn.Parameter] | Iterable[dict[str, Any]]
+
+
 class _PlainOptimizer:
     """Parameter groups and ``zero_grad`` of the optimizers below (the part of ``torch.optim.Optimizer``
     they need): ``params`` is an iterable of parameters or of param groups (dicts with ``params`` and
     optional per-group settings); ``defaults`` fill what a group does not set."""
 
-    def __init__(self, params, **defaults):
-        params = list(params)
-        groups = params if params and isinstance(params[0], dict) else [{"params": params}]
+    def __init__(self, params: OptimizerParams, **defaults):
+        items: list[Any] = list(params)
+        groups = items if items and isinstance(items[0], dict) else [{"params": items}]
         self.param_groups = []
         for g in groups:
             group = {**defaults, **g}
@@ -92,6 +96,10 @@ class _PlainOptimizer:
                     p.grad = None
                 elif p.grad is not None:
                     p.grad.detach_().zero_()
+
+    def step(self) -> None:
+        """One update of every parameter (each subclass's rule)."""
+        raise NotImplementedError
 
 
 class PlainSGD(_PlainOptimizer):
@@ -175,7 +183,7 @@ class PlainAdam(_PlainOptimizer):
                 p.addcdiv_(exp_avg, denom, value=-(lr / (1 - beta1 ** t)))
 
 
-def make_optimizer(params: Iterable[nn.Parameter], cfg: OptimizerConfig, *,
+def make_optimizer(params: OptimizerParams, cfg: OptimizerConfig, *,
                    torch_optim: bool = False) -> torch.optim.Optimizer | _PlainOptimizer:
     """Build the optimizer named in ``cfg`` (``adam``, ``adamw``, ``sgd`` or ``plain_sgd`` -- :class:`PlainSGD`).
 
@@ -222,7 +230,7 @@ def fit(model: nn.Module,
         monitor: str = "loss",
         early_stopping_patience: int | None = None,
         restore_best: bool = False,
-        parameters: Iterable[nn.Parameter] | None = None,
+        parameters: OptimizerParams | None = None,
         on_step: Callable[[nn.Module, int, int], None] | None = None,
         progress_every: int | None = None) -> TrainingResult:
     """Train ``model`` by gradient steps on ``loss_fn`` over ``batches(epoch)``.

@@ -63,12 +63,13 @@ def age_groups(age: np.ndarray, age_cut: float | Sequence[float]) -> tuple[np.nd
         ValueError: A cut that is not a finite number or an increasing pair of them.
     """
     age = np.asarray(age, dtype=float)
-    if isinstance(age_cut, numbers.Real) and not isinstance(age_cut, bool):
+    # float beside numbers.Real (a no-op at run time) narrows the type: typeshed's float is no numbers.Real
+    if isinstance(age_cut, (float, numbers.Real)) and not isinstance(age_cut, bool):
         c = float(age_cut)
         if not math.isfinite(c):
             raise ValueError(f"age_cut must be finite, got {age_cut!r}")
         return (age < c).astype(np.int64), {0: f"age >= {age_cut:g}", 1: f"age < {age_cut:g}"}
-    if isinstance(age_cut, (str, bytes)):
+    if isinstance(age_cut, (str, bytes, bool)):
         raise ValueError(f"age_cut must be a number or a pair (lo, hi), got {age_cut!r}")
     try:
         lo, hi = (float(v) for v in age_cut)
@@ -113,7 +114,7 @@ def load_bank(path: str | os.PathLike, age_cut: float | Sequence[float] = DEFAUL
         elif col in BANK_CATEGORICAL:
             blocks.append(one_hot(levels(frame[col]), col, everything, dtype=np.float64))
     features = pd.concat(blocks, axis=1)
-    cut = float(age_cut) if isinstance(age_cut, numbers.Real) else [float(v) for v in age_cut]
+    cut = float(age_cut) if isinstance(age_cut, (float, numbers.Real)) else [float(v) for v in age_cut]
     meta = {
         "dataset": "bank",
         "source": [source],

@@ -112,7 +112,8 @@ class FairData:
             DataError: The arrays fail :meth:`check` (nothing is written).
         """
         self.check(f"{path} (not written)")
-        arrays = {"X": self.X, "y": self.y, "groups": self.groups}
+        # values typed Any: numpy's stub would match a ``**dict[str, ndarray]`` against savez's allow_pickle
+        arrays: dict[str, Any] = {"X": self.X, "y": self.y, "groups": self.groups}
         if self.labels is not None:
             arrays["labels"] = self.labels
         header = {"feature_names": list(self.feature_names), "group_names": list(self.group_names),

@@ -101,6 +101,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -241,7 +242,7 @@ ZERO_PREVALENCE = 0.0025
 
 #: cost categories: activity logit (intercept, U slope, A slope, comorbidity effects) and mean
 #: weight when active; a_j gives the share of patients with such costs at average U.
-COST_CATEGORIES = {
+COST_CATEGORIES: dict[str, dict[str, Any]] = {
     "cost_dialysis_tm1": dict(a=-1.4, u=0.4, acute=0.0, only_if="renal", weight=8.0),
     "cost_emergency_tm1": dict(a=-1.2, u=0.6, acute=0.9, weight=0.25),
     "cost_home_health_tm1": dict(a=-3.6, u=0.6, acute=0.2, effects={"age75": 1.3, "chf": 1.0, "paralysis": 1.5},
@@ -270,7 +271,7 @@ YEAR_T_DECIMALS = {"bps_mean_t": 1, "ghba1c_mean_t": 1, "hct_mean_t": 1, "cre_me
 #: latent levels: median (male, age 45-54, no illness), between-person and within-person log-sd,
 #: log-scale effects (comorbidity stems, "female", "age" per band step, "S" per severity sd);
 #: tests: P(tested) logit intercept and effects, count rate mu and count effects.
-LABS = {
+LABS: dict[str, dict[str, Any]] = {
     "cre": dict(median=0.95, sd=0.15, within=0.08,
                 effects={"female": -0.22, "age": 0.03, "renal": 0.60, "chf": 0.15, "compdiabetes": 0.15,
                          "hypertension": 0.05},
@@ -319,7 +320,8 @@ TEST_U_SLOPE = 0.8
 TEST_COUNT_U_SLOPE = 0.35
 
 #: lasix (furosemide): probability, dose count and daily dose levels (mg)
-LASIX = dict(a=-4.3, effects={"chf": 3.0, "renal": 1.2, "hypertension": 0.5}, u=0.4, count_mu=6.0, count_u=0.3)
+LASIX: dict[str, Any] = dict(a=-4.3, effects={"chf": 3.0, "renal": 1.2, "hypertension": 0.5}, u=0.4, count_mu=6.0,
+                             count_u=0.3)
 LASIX_DOSES = np.array([10, 20, 40, 60, 80, 120, 160])
 
 _LAB_COLUMN = re.compile(r"^(cre|crp|esr|ghba1c|hct|ldl|nt_bnp|sodium|trig)[_-](min|mean|max)-(low|high|normal)"
@@ -737,12 +739,13 @@ def _table1_column_targets(table1: pd.DataFrame) -> dict[str, tuple[float, float
     out = {}
     for label, targets in TABLE1_MAP.items():
         for col in targets:
-            out[col] = (float(table1.loc[label, "white"]), float(table1.loc[label, "black"]))
+            # cast: pandas-stubs types a cell as any scalar; Table 1's cells are numbers
+            out[col] = (float(cast(float, table1.loc[label, "white"])), float(cast(float, table1.loc[label, "black"])))
     return out
 
 
 def _comorbidity_prevalences(comorb: list[str], target: dict[str, tuple[float, float]]
-                             ) -> dict[str, tuple[float, float]]:
+                             ) -> dict[str, tuple[float, ...]]:
     """Per-race prevalence of each of the 33 comorbidity indicators (module docstring, step 5)."""
     listed = {c: tuple(max(v, ZERO_PREVALENCE) for v in target[c]) for c in comorb if c in target}
     others = [c for c in comorb if c not in target]
@@ -899,13 +902,13 @@ def calibration_report(frame: pd.DataFrame, holdout_path: str | Path, table1_pat
     checks.append(_check("columns", "all", len(schema.names), in_order, 0,
                          in_order == len(schema.names) and len(names) == len(schema.names)))
     ok_dtypes = 0
-    for col in schema.columns:
-        if col.name not in f.columns:
+    for column in schema.columns:
+        if column.name not in f.columns:
             continue
-        kind = str(f[col.name].dtype)
-        if col.dtype == "string":
-            ok = kind in ("string", "object", "str") and set(f[col.name].astype(str)) <= set(RACES)
-        elif col.dtype == "float64":
+        kind = str(f[column.name].dtype)
+        if column.dtype == "string":
+            ok = kind in ("string", "object", "str") and set(f[column.name].astype(str)) <= set(RACES)
+        elif column.dtype == "float64":
             ok = kind in ("float64", "int64")
         else:
             ok = kind == "int64"
@@ -937,7 +940,7 @@ def calibration_report(frame: pd.DataFrame, holdout_path: str | Path, table1_pat
     for label, targets in TABLE1_MAP.items():
         for col in targets:
             for r in RACES:
-                tgt = float(table1.loc[label, r])
+                tgt = float(cast(float, table1.loc[label, r]))  # cast: a Table 1 cell (pandas-stubs: any scalar)
                 if not masks[r].any():
                     value = np.nan
                 elif col == PERCENTILE_STAT:

@@ -119,9 +119,9 @@ def bench_row(study: str, benchmark: str, setting: str, metric: str, value: floa
                          "needs a reference")
     ratio = value / reference if reference not in (None, 0) else None
     met = None
-    if comparison == "<=":
+    if comparison == "<=" and reference is not None:
         met = value <= reference
-    elif comparison == ">=":
+    elif comparison == ">=" and reference is not None:
         met = value >= reference
     clock = dict(clock or {})
     if cpu_seconds is None and clock.get("cpu_seconds") is not None:
@@ -150,10 +150,15 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def to_markdown(frame: pd.DataFrame, title: str | None = None) -> str:
-    """The table as GitHub Markdown, with a count of targets met."""
+def to_markdown(frame: pd.DataFrame, title: str | None = None, headline: str = "") -> str:
+    """The table as GitHub Markdown, with a count of targets met; ``headline`` (what produced the run,
+    :func:`fairopt.report.headline.run_headline`) is followed by the date and machine of this file."""
+    from fairopt.report.headline import machine_headline
+
     met = frame["target_met"].dropna()
     head = f"# {title}\n\n" if title else ""
+    if headline:
+        head += f"{headline}\n\n{machine_headline()}\n\n"
     summary = f"{int(met.astype(bool).sum())} of {len(met)} targets met" if len(met) else ""
     loaded = frame["under_load"].fillna(False).astype(bool) if "under_load" in frame else pd.Series(dtype=bool)
     if loaded.any():
@@ -166,13 +171,14 @@ def to_markdown(frame: pd.DataFrame, title: str | None = None) -> str:
 
 
 def write_benchmark_table(rows: Iterable[BenchmarkRow] | pd.DataFrame, csv_path: str | Path,
-                          md_path: str | Path | None = None, title: str | None = None) -> pd.DataFrame:
-    """Write the rows as CSV (and Markdown); return the frame."""
+                          md_path: str | Path | None = None, title: str | None = None, *,
+                          headline: str = "") -> pd.DataFrame:
+    """Write the rows as CSV (and Markdown, headed by ``headline``: :func:`to_markdown`); return the frame."""
     frame = rows if isinstance(rows, pd.DataFrame) else benchmark_frame(rows)
     missing = set(BenchmarkRow.__dataclass_fields__) - set(frame.columns)
     if missing:
         raise ValueError(f"benchmark table lacks columns {sorted(missing)}")
     write_csv(csv_path, frame)
     if md_path is not None:
-        write_text(md_path, to_markdown(frame, title))
+        write_text(md_path, to_markdown(frame, title, headline))
     return frame

@@ -130,7 +130,7 @@ def measured_resources(table: JobResources, *, benchmarks: str | Path = "benchma
     rows = []
     for rule, jobs in bench.groupby("rule", sort=True):
         peak, slowest = float(jobs["max_rss_mb"].max()), float(jobs["s"].max())
-        entry = table.entries.get(rule)
+        entry = table.entries.get(str(rule))  # a path component: str
         mem = entry["mem_mb"][scale] if entry else math.nan
         runtime = entry["runtime"][scale] if entry and entry["runtime"] != "rule" else math.nan
         rows.append({"rule": rule, "jobs": len(jobs), "peak_mb": round(peak, 1), "slowest_s": round(slowest, 2),

@@ -140,6 +140,9 @@ def _check_frame(frame: pd.DataFrame) -> None:
     bad = set(frame["kind"]) - set(KINDS)
     if bad:
         raise ValueError(f"unknown scorecard kinds {sorted(bad)} (expected {KINDS})")
+    silent = frame[(frame["verdict"] == "not run") & (frame["note"].astype(str).str.strip() == "")]
+    if len(silent):  # a smoke scorecard must not read as a verdict on the paper
+        raise ValueError(f"'not run' row(s) without a reason: {list(silent['study'] + ': ' + silent['item'])}")
 
 
 def verdict_summary(frame: pd.DataFrame) -> str:
@@ -162,13 +165,28 @@ def to_markdown(frame: pd.DataFrame) -> str:
     return markdown_table(frame)
 
 
+def _heading(title: str | None, headline: str, *, timing: bool) -> str:
+    """Title, what produced the file (:func:`fairopt.report.headline.run_headline`) and, for a timing
+    file only, the date and machine (:func:`fairopt.report.headline.machine_headline`)."""
+    from fairopt.report.headline import machine_headline
+
+    parts = [f"# {title}"] if title else []
+    if headline:
+        parts.append(headline)
+        parts.append(machine_headline() if timing else "Date and machine: the timing part of this scorecard "
+                     "(`timing/`), kept out of this file so that two runs of one config write it byte for byte.")
+    return "".join(f"{p}\n\n" for p in parts)
+
+
 def write_scorecard(rows: Iterable[ScoreRow], csv_path: str | Path, md_path: str | Path | None = None,
                     title: str | None = None, *, timing_csv: str | Path | None = None,
-                    timing_md: str | Path | None = None) -> pd.DataFrame:
+                    timing_md: str | Path | None = None, headline: str = "") -> pd.DataFrame:
     """Write the scorecard as CSV (and Markdown with a verdict summary); return the whole frame.
 
     Rows of kind ``timing`` go to ``timing_csv`` / ``timing_md`` (module docstring), which are written
-    (possibly empty) whenever given; the other rows go to ``csv_path`` / ``md_path``.
+    (possibly empty) whenever given; the other rows go to ``csv_path`` / ``md_path``. ``headline`` (what
+    produced the run: :func:`fairopt.report.headline.run_headline`) heads both Markdown files; the timing
+    one also says when and on what machine it was written.
 
     Raises:
         ValueError: timing rows but no ``timing_csv``.
@@ -178,19 +196,21 @@ def write_scorecard(rows: Iterable[ScoreRow], csv_path: str | Path, md_path: str
     if timing.any() and timing_csv is None:
         raise ValueError(f"{csv_path}: {int(timing.sum())} timing row(s) need a timing_csv (results of two runs "
                          "must not differ by their measured times)")
-    for part, csv, md, what in ((frame[~timing], csv_path, md_path, title),
-                                (frame[timing], timing_csv, timing_md, f"{title}: speed" if title else None)):
+    for part, csv, md, what, is_timing in ((frame[~timing], csv_path, md_path, title, False),
+                                           (frame[timing], timing_csv, timing_md, f"{title}: speed" if title else None,
+                                            True)):
         if csv is None:
             continue
         write_csv(csv, part)
         if md is not None:
-            head = f"# {what}\n\n" if what else ""
+            head = _heading(what, headline, timing=is_timing)
             write_text(md, f"{head}{verdict_summary(part)}\n\n{to_markdown(part)}")
     return frame
 
 
 def combine_scorecards(frames: dict[str, pd.DataFrame], csv_path: str | Path, md_path: str | Path, *,
-                       title: str = "fairopt: paper vs reproduction") -> pd.DataFrame:
+                       title: str = "fairopt: paper vs reproduction", headline: str = "",
+                       timing: bool = False) -> pd.DataFrame:
     """Concatenate the studies' scorecards into one CSV and a Markdown report with one section each
     (called once for the scorecards proper and once for their timing rows).
 
@@ -200,6 +220,8 @@ def combine_scorecards(frames: dict[str, pd.DataFrame], csv_path: str | Path, md
         md_path: Markdown report: overall verdict counts, then per study its counts, data sources
             and table.
         title: The report's heading.
+        headline: What produced the run (:func:`fairopt.report.headline.run_headline`), under the heading.
+        timing: The timing rows' report (a timing file): the date and machine follow the headline.
 
     Raises:
         ValueError: a frame lacks scorecard columns or has unknown verdicts.
@@ -215,7 +237,7 @@ def combine_scorecards(frames: dict[str, pd.DataFrame], csv_path: str | Path, md
     _check_frame(combined)
     write_csv(csv_path, combined)
 
-    lines = [f"# {title}", "", f"All studies: {verdict_summary(combined)}", ""]
+    lines = [_heading(title, headline, timing=timing) + f"All studies: {verdict_summary(combined)}", ""]
     for study, frame in frames.items():
         sources = sorted({str(x) for x in frame["data_source"] if str(x)})
         lines += [f"## {study}", "", verdict_summary(frame), ""]

@@ -146,7 +146,8 @@ def validate_section(section: Mapping[str, Any], study: str, *, prefix: str | No
             (:func:`fairopt.core.config_check.schema_problem`; for an unknown key the allowed keys
             nearest to it are named; a non-finite number is a problem too).
     """
-    problem = schema_problem(section, _schema(study), prefix=prefix or study)
+    problem = schema_problem(section, _schema(study), prefix=prefix or study,
+                             source=f"src/fairopt/studies/{study}/schema.yaml")
     if problem is not None:
         raise problem.error()
 

@@ -41,6 +41,7 @@ informative we follow its structure, otherwise the choice is ours):
 from __future__ import annotations
 
 import itertools
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -51,7 +52,7 @@ from fairopt.data.container import FairData
 __all__ = ['synthetic_design', 'make_synthetic']
 
 
-_LEVELS = {
+_LEVELS: dict[str, tuple[Any, Any]] = {
     "group_share": (0.2, 0.5),
     "strength": ("low", "high"),
     "noise_sd": (0.125, 0.6),
@@ -96,7 +97,7 @@ def make_synthetic(index: int, *, n_rows: int = 40_000, n_features: int = 150, s
         raise ConfigError(f"synthetic dataset index {index} out of range 0..{len(design) - 1}")
     if n_rows < 2 or n_features < 1:
         raise ConfigError(f"synthetic dataset needs n_rows >= 2 and n_features >= 1, got {n_rows}, {n_features}")
-    spec = design.iloc[int(index)].to_dict()
+    spec = cast("dict[str, Any]", design.iloc[int(index)].to_dict())  # the design's columns are str
     rng = np.random.default_rng([int(seed), int(index)])
     n, p = int(n_rows), int(n_features)
     share = float(spec["group_share"])

@@ -525,8 +525,8 @@ def solve_alpha_fair_kkt(r: Any, g: Any, c: Any, Q: float, alpha: float, *, q: A
     if math.isinf(alpha):
         log_kinv = -np.log(k) / rho
 
-        def alloc(log_t: float) -> np.ndarray:
-            return np.maximum(0.0, (np.exp(log_t + log_kinv) - a) / g)
+        def alloc(log_scalar: float) -> np.ndarray:  # the scalar: t
+            return np.maximum(0.0, (np.exp(log_scalar + log_kinv) - a) / g)
     else:
         e = rho * (1.0 - alpha)
         if e >= 1.0:
@@ -534,8 +534,8 @@ def solve_alpha_fair_kkt(r: Any, g: Any, c: Any, Q: float, alpha: float, *, q: A
                              f"got alpha={alpha}, rho={rho}; use closed_form for the LP")
         base = np.log(c) - np.log(rho) - np.log(g) - (1.0 - alpha) * np.log(k)
 
-        def alloc(log_mu: float) -> np.ndarray:
-            return np.maximum(0.0, (np.exp((log_mu + base) / (e - 1.0)) - a) / g)
+        def alloc(log_scalar: float) -> np.ndarray:  # the scalar: mu
+            return np.maximum(0.0, (np.exp((log_scalar + base) / (e - 1.0)) - a) / g)
 
     def excess(x: float) -> float:
         return float(np.dot(c, alloc(x)) / Q - 1.0)

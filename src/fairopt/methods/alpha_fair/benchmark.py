@@ -95,6 +95,7 @@ def time_closed_form_vs_solver(n: int, alpha: float, repeats: int, seed: int,
         d_sol, record = solve_alpha_fair(r, g, c, Q, alpha, solver=solver, solver_options=solver_options)
         sol_times.append(time.perf_counter() - start)
         core_times.append(record.seconds)
+    assert d_cf is not None and d_sol is not None and record is not None  # repeats >= 1
     diff = np.abs(d_sol - d_cf)
     positive = d_cf > 0
     w_cf = welfare(r * g * d_cf, alpha)

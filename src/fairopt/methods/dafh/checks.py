@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
 
 from fairopt.core.errors import ConfigError, DataError
+from fairopt.core.validation import validate_inputs
 
 __all__ = ["binary_labels", "check_n_groups", "check_no_sensitive", "check_no_sensitive_columns", "validate_inputs"]
 
@@ -36,35 +36,6 @@ def binary_labels(y) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"Only binary classification is supported. The target y has {classes.size} class(es); "
                          "expected exactly 2 classes.")
     return classes, np.where(inverse == 1, 1.0, -1.0)
-
-
-def validate_inputs(estimator, X, y="no_validation", *, reset: bool = True):
-    """scikit-learn's ``validate_data`` (float64) with a one-line error for non-finite ``X``.
-
-    Args:
-        estimator: The estimator (``n_features_in_`` / ``feature_names_in_`` are set or checked).
-        X: Inputs.
-        y: Targets (``fit``; ``None`` is rejected by scikit-learn), or the default
-            ``"no_validation"`` at prediction time.
-        reset: ``True`` in ``fit``, ``False`` in prediction methods.
-
-    Returns:
-        ``X`` or ``(X, y)`` as validated arrays.
-
-    Raises:
-        DataError: ``X`` contains NaN or infinite values (first offending row and column named).
-    """
-    if isinstance(y, str) and y == "no_validation":
-        out = validate_data(estimator, X, reset=reset, dtype=np.float64, ensure_all_finite=False)
-        Xv = out
-    else:
-        out = validate_data(estimator, X, y, reset=reset, dtype=np.float64, ensure_all_finite=False)
-        Xv = out[0]
-    bad = ~np.isfinite(Xv)
-    if bad.any():
-        i, j = np.argwhere(bad)[0]
-        raise DataError(f"X: contains NaN or infinite values (first at row {i}, column {j})")
-    return out
 
 
 def check_n_groups(n_groups, name: str = "n_groups") -> int:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import binom
+from scipy.stats import binomtest
 
 from fairopt.core.errors import DataError
 
@@ -284,8 +284,11 @@ def mcnemar_pvalue(b: int, c: int) -> float:
 
     ``b`` = samples where the own classifier is wrong and the rival right, ``c`` = own right and rival
     wrong. Under H0 (equal error rates) ``c ~ Binomial(b + c, 1/2)``; small ``c`` relative to ``b``
-    supports H1 (rival better), so ``p = P(C <= c) = BinomCDF(c; b + c, 1/2)`` (Ustun et al.). With
-    ``b + c = 0`` the p-value is 1.
+    supports H1 (rival better), so ``p = P(C <= c) = BinomCDF(c; b + c, 1/2)`` (Ustun et al.). The exact
+    McNemar test is the exact binomial test on the discordant pairs, so this is
+    :func:`scipy.stats.binomtest` ``(c, b + c, 1/2, alternative="less")``, whose p-value scipy computes
+    as ``binom.cdf(c, b + c, 1/2)`` (bit-identical to that CDF, tested). With ``b + c = 0``
+    (no discordant pair; ``binomtest`` needs ``n >= 1``) the p-value is 1.
 
     Args:
         b: Count of (own wrong, rival right).
@@ -297,7 +300,7 @@ def mcnemar_pvalue(b: int, c: int) -> float:
     b, c = int(b), int(c)
     if b < 0 or c < 0:
         raise DataError(f"mcnemar_pvalue: counts must be >= 0, got b={b}, c={c}")
-    return float(binom.cdf(c, b + c, 0.5)) if b + c > 0 else 1.0
+    return float(binomtest(c, b + c, 0.5, alternative="less").pvalue) if b + c > 0 else 1.0
 
 
 @dataclass
@@ -352,10 +355,7 @@ def significant_violations(pooled_loss, model_loss, assigned, groups=None, alpha
             keys.append((label, rival))
             bs.append(int(np.sum(o & ~other)))
             cs.append(int(np.sum(~o & other)))
-    b_arr, c_arr = np.asarray(bs, dtype=np.int64), np.asarray(cs, dtype=np.int64)
-    # one vectorised exact binomial CDF for every test (mcnemar_pvalue, row by row)
-    pvalues = np.where(b_arr + c_arr > 0, binom.cdf(c_arr, b_arr + c_arr, 0.5), 1.0) if len(bs) else np.zeros(0)
-    tests = [(label, rival, b, c, float(pv)) for (label, rival), b, c, pv in zip(keys, bs, cs, pvalues)]
+    tests = [(label, rival, b, c, mcnemar_pvalue(b, c)) for (label, rival), b, c in zip(keys, bs, cs)]
     m = len(tests)
     alpha_test = float(alpha) / m if m else float(alpha)
     rational = sum(1 for t in tests if t[1] == 0 and t[4] <= alpha_test)

@@ -72,6 +72,7 @@ class BatchedDAFHNetwork(nn.Module):
     def __init__(self, single: DAFHNetwork, n_configs: int):
         super().__init__()
         first, last = single.group[0], single.group[-1]
+        assert isinstance(first, nn.Linear) and isinstance(last, nn.Linear)  # mlp's first and output layers
         c = int(n_configs)
         self.n_configs = c
         with torch.no_grad():

@@ -246,6 +246,7 @@ class PartitionClassifier(ClassifierMixin, BaseEstimator):
             if out is None:
                 out = np.empty((F.shape[0],) + values.shape[1:], dtype=values.dtype)
             out[rows] = values
+        assert out is not None  # validated inputs have rows, each in a group
         return out
 
     def predict(self, X) -> np.ndarray:
@@ -417,6 +418,7 @@ class ManualPartitionClassifier(PartitionClassifier):
             raise ConfigError(f"seed: expected an integer >= 0, got {self.seed!r}")
 
     def _ids(self, S: np.ndarray, n_groups: int | None) -> np.ndarray:
+        assert self.partition is not None  # checked callable by _check_params
         ids = np.asarray(self.partition(S, np.random.default_rng(int(self.seed))))
         if ids.shape != (S.shape[0],) or (ids.size and not np.all(np.equal(np.mod(ids, 1), 0))):
             raise DataError(f"partition: expected {S.shape[0]} integer group ids, got an array of shape {ids.shape}")

@@ -380,10 +380,12 @@ def train_dafh(x, y_pm, *, n_groups: int, config: DAFHConfig = DAFHConfig(), see
         j = surrogate_objective(group, dec, yb, config.penalty)
         return -j, {"objective": float(j.detach())}
 
-    groups = [{"params": net.group_parameters(), "lr": config.lr_group, "momentum": config.group_momentum},
-              {"params": net.decoupled_parameters(), "lr": config.lr_decoupled, "momentum": config.momentum}]
+    groups: list[dict[str, Any]] = [
+        {"params": net.group_parameters(), "lr": config.lr_group, "momentum": config.group_momentum},
+        {"params": net.decoupled_parameters(), "lr": config.lr_decoupled, "momentum": config.momentum}]
     def params(history: list, seconds: float) -> DAFHParameters:
         g0, g1 = net.group[0], net.group[-1]
+        assert isinstance(g0, torch.nn.Linear) and isinstance(g1, torch.nn.Linear)  # mlp's first and output layers
         return DAFHParameters(w1=_to_numpy(g0.weight), b1=_to_numpy(g0.bias), w2=_to_numpy(g1.weight),
                               b2=_to_numpy(g1.bias), wd=_to_numpy(net.decoupled.weight),
                               bd=_to_numpy(net.decoupled.bias), pooled_w=pooled_w, pooled_b=pooled_b,
@@ -393,6 +395,7 @@ def train_dafh(x, y_pm, *, n_groups: int, config: DAFHConfig = DAFHConfig(), see
 
     def step_hook(_model, _epoch, _batch):
         steps[0] += 1
+        assert on_step is not None  # the hook is passed to fit only with an on_step
         with torch.no_grad():
             on_step(steps[0], params([], time.perf_counter() - start))
 
@@ -467,8 +470,9 @@ def train_dafh_batched(x, y_pm, *, n_groups: int, configs: Sequence[DAFHConfig],
             states[done[0]] = [m.config_state(c) for c in range(len(triples))]
         return {}
 
-    groups = [{"params": net.group_parameters(), "lr": 1.0, "momentum": base.group_momentum},
-              {"params": net.decoupled_parameters(), "lr": 1.0, "momentum": base.momentum}]
+    groups: list[dict[str, Any]] = [
+        {"params": net.group_parameters(), "lr": 1.0, "momentum": base.group_momentum},
+        {"params": net.decoupled_parameters(), "lr": 1.0, "momentum": base.momentum}]
     result = fit(net, loss_fn, _batches(xt, yt, base.batch_size, shuffle_seed), epochs=wanted[-1],
                  optimizer=OptimizerConfig(name="plain_sgd", lr=1.0, momentum=base.momentum),
                  parameters=groups, evaluate=snapshot)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -84,7 +85,7 @@ def stratified_holdout(y: np.ndarray, fraction: float, seed: int) -> np.ndarray:
 class _Node:
     path: tuple[tuple[int, float], ...]
     rows: np.ndarray
-    model: object
+    model: Any  # a fitted scikit-learn classifier
     mistakes: np.ndarray
     attribute: int | None = None
     children: list["_Node"] = field(default_factory=list)
@@ -188,6 +189,7 @@ class TreeLRClassifier(PartitionClassifier):
                 return root
             _, i, a = best
             leaf = leaves[i]
+            assert leaf.candidates is not None  # the best split is one of its candidates
             leaf.attribute = a
             leaf.children = leaf.candidates[a]
             leaves = leaves[:i] + leaf.children + leaves[i + 1:]

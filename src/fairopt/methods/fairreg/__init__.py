@@ -13,7 +13,10 @@ Linear regression with a statistical-parity penalty at ``l`` thresholds:
 * :mod:`~fairopt.methods.fairreg.mio` -- a MIO solve guarded in a child process (and the limit that
   stopped it: a deterministic node limit, the clock, the watchdog);
 * :mod:`~fairopt.methods.fairreg.coordinate_descent` -- exact coordinate descent;
-* :mod:`~fairopt.methods.fairreg.agarwal` -- the Agarwal, Dudik & Wu (2019) reduction (benchmark).
+* :mod:`~fairopt.methods.fairreg.agarwal` -- the Agarwal, Dudik & Wu (2019) reduction (benchmark);
+* :mod:`~fairopt.methods.fairreg.estimator` -- :class:`FairRegressor`, the scikit-learn estimator of all
+  of them (``fit(X, y, sensitive_features=a)``; intercept and threshold grid inside; ``lam`` weighs the
+  *mean* loss, the library's ``lambda`` the summed one: ``lam_sum = m * lam``).
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "fairopt.methods.fairreg.bounds": ['PredictionBounds', 'big_m', 'prediction_bounds'],
     "fairopt.methods.fairreg.brute_force": ['BruteForceResult'],
     "fairopt.methods.fairreg.coordinate_descent": ['CDResult', 'LineResult', 'cd_start', 'minimize_coordinate'],
+    "fairopt.methods.fairreg.estimator": ['FairRegressor'],
     "fairopt.methods.fairreg.formulations": ['FormulationResult', 'LIMIT_STATUSES', 'NoIncumbentError', 'build_bigm', 'build_strong', 'relative_gap', 'solve_formulation', 'solve_mio', 'solve_relaxation'],
     "fairopt.methods.fairreg.mio": ['MIO_STATUSES', 'NO_MODEL_STATUSES', 'run_mio'],
     "fairopt.methods.fairreg.objective": ['DEFAULT_DELTA', 'Instance', 'group_weights', 'least_squares', 'make_instance', 'objective_parts', 'threshold_grid'],

@@ -313,6 +313,7 @@ class _Reduction:
         for name, res in (("primal", primal), ("dual", dual)):
             if res.status != 0:
                 raise RuntimeError(f"fit_agarwal: the {name} LP over {H} hypotheses failed: {res.message}")
+        assert primal.x is not None and dual.x is not None  # solved (status 0)
         q = np.clip(primal.x[:H], 0.0, None)
         return q / q.sum(), np.clip(dual.x[: self.K], 0.0, None)
 
@@ -370,7 +371,8 @@ def fit_agarwal(X: np.ndarray, y: np.ndarray, a: np.ndarray, *, eps: float, N: i
     history: list[dict] = []
     eta = eta_mul / B
     last_checked, last_gap = _REGRET_CHECK_START_T, np.inf
-    lp_hypotheses, lp_cached = 0, (None, np.inf)
+    lp_hypotheses = 0
+    lp_cached: tuple[np.ndarray, float] | None = None  # (mixture, gap) of the last LP step
     for t in range(T):
         lam = B * np.exp(theta) / (1.0 + np.exp(theta).sum())
         lam_sum += lam
@@ -381,6 +383,7 @@ def fit_agarwal(X: np.ndarray, y: np.ndarray, a: np.ndarray, *, eps: float, N: i
             counts_h = red.evaluate(red.coefs[h])[2]
             err_rows = red.weight * ((counts_h[:, None] > np.arange(red.J)[None, :]) != red.label)
             nu = float(_ACCURACY_MUL * np.std(err_rows, ddof=1) / np.sqrt(red.n_aug))
+        assert nu is not None  # given, or set at t = 0
         counts[h] = counts.get(h, 0) + 1
         q_eg = np.zeros(max(counts) + 1)
         for idx, cnt in counts.items():
@@ -393,6 +396,7 @@ def fit_agarwal(X: np.ndarray, y: np.ndarray, a: np.ndarray, *, eps: float, N: i
                 lp_hypotheses = len(red.coefs)
                 q_lp, lam_lp = red.linprog_step(B)
                 lp_cached = (q_lp, red.gap(q_lp, lam_lp, nu, B))
+            assert lp_cached is not None  # set above at the first LP step (the hypotheses grew from 0)
             q_lp, gap_lp = lp_cached
         if gap_eg < gap_lp:
             iterates.append((q_eg, "eg"))
@@ -410,6 +414,7 @@ def fit_agarwal(X: np.ndarray, y: np.ndarray, a: np.ndarray, *, eps: float, N: i
                 eta *= _SHRINK_ETA
             last_checked, last_gap = t, best
         theta += eta * (red.gammas[h] - eps)
+    assert nu is not None  # set in the first iteration (T >= 1)
     best_t = max(i for i, g in enumerate(gaps) if g <= min(gaps) + _PRECISION)
     q, source = iterates[best_t]
     q = np.clip(np.asarray(q, dtype=float), 0.0, None)

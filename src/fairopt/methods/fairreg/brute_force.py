@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -72,7 +73,7 @@ def brute_force(inst: Instance, lam: float, *, delta: float = DEFAULT_DELTA,
     m, l, c, X = inst.m, inst.l, inst.c, inst.X
     lo_val = np.full(m, -qp.big)
     hi_val = np.full(m, qp.big)
-    best = {"value": np.inf, "w": None, "k": None}
+    best: dict[str, Any] = {"value": np.inf, "w": None, "k": None}  # the incumbent
     n_leaves = 0
     k = np.zeros(m, dtype=int)
 

@@ -172,7 +172,7 @@ def minimize_coordinate(inst: Instance, lam: float, w: np.ndarray, k: int, *,
     bw, sw, jw, dw = bw[order], sw[order], jw[order], dw[order]
     E = bw.size
 
-    cand_vals = [f_cur, g_star]
+    cand_val_list = [f_cur, g_star]
     cand_theta = [wk, theta_star]
     cand_kind = ["current", "unconstrained"]
     if E:
@@ -183,15 +183,15 @@ def minimize_coordinate(inst: Instance, lam: float, w: np.ndarray, k: int, *,
         ub = bw[starts]
         qb = q(ub)
         U_left, U_point, U_right = U_state[starts], U_state[starts + n_neg], U_state[ends]
-        cand_vals += list(qb + lam * U_point)
+        cand_val_list += list(qb + lam * U_point)
         cand_theta += list(ub)
         cand_kind += ["point"] * ub.size
         left = ub <= theta_star
         right = ub >= theta_star
-        cand_vals += list(qb[left] + lam * U_left[left]) + list(qb[right] + lam * U_right[right])
+        cand_val_list += list(qb[left] + lam * U_left[left]) + list(qb[right] + lam * U_right[right])
         cand_theta += list(ub[left]) + list(ub[right])
         cand_kind += ["left"] * int(left.sum()) + ["right"] * int(right.sum())
-    cand_vals = np.asarray(cand_vals)
+    cand_vals = np.asarray(cand_val_list)
     infimum = float(np.min(cand_vals))
 
     step = margin / np.max(np.abs(xk))

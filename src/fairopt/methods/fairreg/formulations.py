@@ -362,6 +362,7 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
         bounds = prediction_bounds(inst, lam, delta)
     M = None
     if formulation == "bigm":
+        assert bounds is not None  # computed above for bigm
         M = big_m(bounds, inst.thresholds, delta) if big_m_value is None else float(big_m_value)
     if not relax and cvx_solver == "SCIP" and interface == "native":
         return _solve_native(inst, lam, formulation, start=start, cpu_start=cpu_start, M=M, bounds=bounds,
@@ -370,6 +371,7 @@ def solve_formulation(inst: Instance, lam: float, formulation: str, *, relax: bo
                              polish=polish, polish_solver=polish_solver, progress=progress,
                              log_every=log_every, verbose=verbose, solver_options=solver_options)
     if formulation == "bigm":
+        assert M is not None  # set above for bigm
         problem, var = build_bigm(inst, lam, M=M, delta=delta, relax=relax)
     else:
         problem, var = build_strong(inst, lam, delta=delta, relax=relax,
@@ -469,6 +471,7 @@ def _solve_native(inst: Instance, lam: float, formulation: str, *, start: float,
     if unknown:
         raise ConfigError(f"native SCIP MIO: unknown solver options {unknown} (only scip_params)")
     if formulation == "bigm":
+        assert M is not None  # solve_formulation sets M for bigm
         nm = build_bigm_scip(inst, lam, M=M, delta=delta)
     else:
         nm = build_strong_scip(inst, lam, delta=delta, bounds=bounds if box else None)

@@ -24,9 +24,9 @@ import numpy as np
 
 from fairopt.core.isolation import WallLimit, run_isolated
 from fairopt.methods.fairreg.formulations import LIMIT_STATUSES, FormulationResult, NoIncumbentError, solve_mio
-from fairopt.methods.fairreg.objective import DEFAULT_DELTA, Instance
+from fairopt.methods.fairreg.objective import DEFAULT_DELTA, Instance, least_squares, objective
 
-__all__ = ["MIO_STATUSES", "NO_MODEL_STATUSES", "run_mio"]
+__all__ = ["MIO_STATUSES", "NO_MODEL_STATUSES", "run_mio", "mio_warm_start"]
 
 #: the outcomes without a model: no feasible solution at a limit, solver process crashed (killed by a
 #: signal, e.g. SCIP's memory corruption), no answer by the watchdog's deadline
@@ -34,6 +34,17 @@ NO_MODEL_STATUSES = ("no_incumbent", "crashed", "wall_limit")
 #: statuses of a MIO row: solved, stopped at the node or time limit with an incumbent (both scored),
 #: and those without a model
 MIO_STATUSES = ("optimal", *LIMIT_STATUSES, *NO_MODEL_STATUSES)
+
+
+def mio_warm_start(inst: Instance, lam: float, cd_relax_w: np.ndarray | None) -> tuple[np.ndarray, str]:
+    """The MIO's starting model: the better (exact objective ``f``) of least squares and CD-relax's model
+    (``None``: least squares only), CD-relax on a tie; and its name, ``"ls"`` or ``"cd_relax"``."""
+    candidates = {"ls": least_squares(inst.X, inst.y)}
+    if cd_relax_w is not None:
+        candidates["cd_relax"] = np.asarray(cd_relax_w, dtype=float)
+    scores = {name: float(objective(inst, lam, w)) for name, w in candidates.items()}
+    best = min(scores, key=lambda name: (scores[name], name != "cd_relax"))
+    return candidates[best], best
 
 
 def run_mio(inst: Instance, lam: float, formulation: str, *, solver: str = "scip",
@@ -80,6 +91,7 @@ def run_mio(inst: Instance, lam: float, formulation: str, *, solver: str = "scip
         if out.kind == "error":
             if isinstance(out.error, NoIncumbentError):
                 return None, {"status": "no_incumbent", "stopped_by": out.error.limit, **info}
+            assert out.error is not None  # an error outcome carries its exception
             raise out.error
         if out.kind == "wall_limit":  # a hang or an endless model build: retrying would repeat it
             return None, {"status": "wall_limit", "stopped_by": "wall_limit", **{**info, "wall_limit_phase": out.limit}}

@@ -83,7 +83,7 @@ def _vars(model: Any, size: int, name: str, *, lb: Any = None, ub: Any = None, v
     return np.asarray(list(mv.flat), dtype=object)
 
 
-def _rows(model: Any, cols: list[np.ndarray], coefs: list[np.ndarray], *, lhs: Any = None,
+def _rows(model: Any, cols: list[np.ndarray], coefs: list[np.ndarray | float], *, lhs: Any = None,
           rhs: Any = None) -> None:
     """Add the linear rows ``lhs_r <= sum_q coefs[q][r] * cols[q][r] <= rhs_r``.
 
@@ -258,6 +258,7 @@ def start_values(nm: NativeModel, inst: Instance, w: np.ndarray, k: np.ndarray) 
         z = (k[:, None] > np.arange(l)[None, :]).astype(float).ravel()
         vals = {"w": w, "t": pred, "z": z, "u": [u], "s": [float((pred - y) @ (pred - y))]}
     else:
+        assert nm.active is not None  # the strong formulation keeps its active pairs
         K = l + 1
         pos = {int(f): j for j, f in enumerate(nm.active)}
         chosen = np.arange(m) * K + k

@@ -13,6 +13,8 @@ Clarabel through :func:`fairopt.core.solvers.solve`.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import cvxpy as cp
 import numpy as np
 
@@ -91,7 +93,8 @@ class PatternQP:
         if fin_hi.any():
             cons.append(X[fin_hi] @ w2 <= hi[fin_hi])
         retry = cp.Problem(cp.Minimize(self._loss(w2)), cons)
-        for opts in ({}, {"equilibrate_enable": False}):
+        attempts: tuple[dict[str, Any], ...] = ({}, {"equilibrate_enable": False})  # solver options
+        for opts in attempts:
             try:
                 rec = solve(retry, self.solver, **opts)
                 return rec.objective, np.asarray(w2.value, dtype=float)

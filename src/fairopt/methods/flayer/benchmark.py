@@ -100,6 +100,7 @@ class _RawOutputs(nn.Module):
         self.z: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        assert self.z is not None  # set before each call
         return self.z.reshape(-1, 1)
 
 
@@ -249,6 +250,7 @@ def _cvx_columns(n: int, batches, solver_args, max_batch: int | None, device: to
     """fairopt's cvxpylayers back end on the batches of :func:`benchmark_layer` (columns of its row)."""
     nan = float("nan")
     cvx = FairnessLayer("mean_parity", eps, lb, ub, backend="cvxpylayers", solver_args=solver_args)
+    assert cvx._cvx is not None  # the cvxpylayers back end's projector
     out = {"cvxpylayers_status": "measured", "cvxpylayers_ms": nan, "cvxpylayers_cpu_ms": nan,
            "cvxpylayers_build_ms": nan, "speedup": nan, "speedup_cpu": nan, "max_abs_diff_output": nan,
            "max_abs_diff_grad": nan, "solver": cvx._cvx.solver_args.get("solve_method")}

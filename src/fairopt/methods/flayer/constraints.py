@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -93,7 +93,15 @@ def check_finite(values: Any, what: str, owner: str, expected: str = "finite sco
                         f"first at row {first}; expected {expected}")
 
 
-def as_numpy(values: Any) -> np.ndarray:
+@overload
+def as_numpy(values: None) -> None: ...
+
+
+@overload
+def as_numpy(values: Any) -> np.ndarray: ...
+
+
+def as_numpy(values: Any) -> np.ndarray | None:
     """Detached numpy copy of a tensor / array-like (no gradient is needed for group data)."""
     if values is None:
         return None

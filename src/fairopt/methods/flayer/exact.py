@@ -156,6 +156,7 @@ def phi_root(z: np.ndarray, w: np.ndarray, lb: float | None, ub: float | None, t
         raise SolverError("empty constraint row in the fairness layer")
     if lb is None:
         return (float(w @ z) - t) / ww
+    assert ub is not None  # a box has both bounds (FairnessLayer checks)
     pos = w > 0
     phi_lo_nu = float(w @ np.where(pos, ub, lb))  # phi(-inf): the largest value
     phi_hi_nu = float(w @ np.where(pos, lb, ub))  # phi(+inf): the smallest value
@@ -227,6 +228,7 @@ def active_set_from_mu(z: np.ndarray, W: np.ndarray, mu: np.ndarray, lb: float |
         free = np.ones(z.shape[0], dtype=bool)
         y_fixed = np.zeros(z.shape[0])
     else:
+        assert ub is not None  # a box has both bounds (FairnessLayer checks)
         free = (u > lb) & (u < ub)
         y_fixed = np.where(u <= lb, lb, np.where(u >= ub, ub, 0.0))
     return ActiveSet(free=free, y_fixed=y_fixed, active=mu != 0, upper=mu > 0, mu=mu.copy())
@@ -384,7 +386,7 @@ def _kkt_ok(z, W, aset: ActiveSet, mu, lo, hi, lb, ub, tol, certify: bool = True
     return _certify(z, W, aset, y, lo, hi, lb, ub, tol) if certify else None
 
 
-def _pdas(z, W, lo, hi, lb, ub, mu, tol, max_iter: int = 25) -> tuple[ActiveSet | None, np.ndarray]:
+def _pdas(z, W, lo, hi, lb, ub, mu, tol, max_iter: int = 25) -> tuple[ActiveSet | None, np.ndarray | None]:
     """Primal-dual active-set (semismooth Newton) iterations from ``mu``.
 
     The slab states use the complementarity test ``mu_k + c_k (w_k^T y - hi_k) > 0`` (upper)

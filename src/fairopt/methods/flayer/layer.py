@@ -70,6 +70,7 @@ def check_box(lb: float | None, ub: float | None) -> tuple[float | None, float |
         raise ConfigError(f"fairness-layer box needs both lb and ub (or neither), got lb={lb}, ub={ub}")
     if lb is None:
         return None, None
+    assert ub is not None  # both or neither (checked above)
     lb, ub = float(lb), float(ub)
     if not lb < ub:
         raise ConfigError(f"fairness-layer box needs lb < ub, got [{lb}, {ub}]")
@@ -199,6 +200,7 @@ class FairnessLayer(nn.Module):
             y = exact.project(z64, slabs.W, lo, hi, self.lb, self.ub, disjoint=slabs.disjoint(),
                               state=self._warm)
         else:
+            assert self._cvx is not None  # built for the cvxpylayers back end
             y = self._cvx(z64, slabs.W, lo, hi, self.lb, self.ub)
         return y.to(dtype).reshape(shape)
 
@@ -224,5 +226,6 @@ class FairnessLayer(nn.Module):
             g = torch.from_numpy(slabs.W) @ yf - r
             worst = max(worst, float((g.abs() - self.eps).max()))
         if self.lb is not None:
+            assert self.ub is not None  # a box has both bounds (check_box)
             worst = max(worst, float((self.lb - yf).max()), float((yf - self.ub).max()))
         return max(worst, 0.0)

@@ -445,6 +445,7 @@ def _penalty_net(model_factory: Callable[[], nn.Module], cfg: TrainConfig) -> nn
     """A fresh network for the penalty baselines, mapped into the box when one is set (``penalty_box_sigmoid``)."""
     net = model_factory()
     if cfg.penalty_box_sigmoid and cfg.lb is not None:
+        assert cfg.ub is not None  # a box has both bounds
         net = BoxSigmoid(net, cfg.lb, cfg.ub)
     return net
 
@@ -489,9 +490,11 @@ def fit_penalty(model_factory: Callable[[], nn.Module], train: FairData, val: Fa
         raise ConfigError("method 'penalty' needs validation data to select lambda")
     rows, fits = [], {}
     for lam in cfg.penalty_lambdas:
+        def penalised(head: FairnessHead, base: Callable, lam: float = lam) -> Callable:
+            return penalty_loss(float(lam), cfg.family, base)
+
         try:
-            tm = _fit("penalty", _penalty_net(model_factory, cfg), train, val, cfg,
-                      loss=lambda head, base, lam=lam: penalty_loss(float(lam), cfg.family, base), inference="raw",
+            tm = _fit("penalty", _penalty_net(model_factory, cfg), train, val, cfg, loss=penalised, inference="raw",
                       lam=float(lam))
         except FloatingPointError as exc:  # a diverged fit is recorded and cannot be selected
             rows.append({"lam": float(lam), "val_loss": float("inf"), "val_gap": float("inf"),

@@ -98,7 +98,7 @@ def benchmark_rows(timings: pd.DataFrame, fits: Mapping[str, Any], *, paper_sett
     rows.append(bench_row("dafh", "study", f"scale {scale}", "job_cpu_seconds_sum", total_cpu, "s",
                           note="summed CPU seconds of every job"))
     for stage, part in timings.groupby("stage", sort=True):
-        label = stage if stage != "job" else "method jobs"
+        label = str(stage) if stage != "job" else "method jobs"
         rows.append(bench_row("dafh", "study", f"scale {scale}, stage {label}", "share_of_job_wall",
                               float(part["wall_seconds"].sum()) / max(total_wall, 1e-12), "",
                               note=f"{len(part)} jobs, {part['wall_seconds'].sum():.1f} s wall"))

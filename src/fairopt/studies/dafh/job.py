@@ -107,6 +107,7 @@ def run_job(parts: Mapping[str, FairData], method: str, ctx: Context, *, alpha: 
     for c in candidates:
         row = {"params": c.params, "test": score(c.full, test, alpha=alpha, features_only=c.features_only)}
         if c.fit is not None:
+            assert validation is not None  # built when a candidate has a fit
             row["validation"] = score(c.fit, validation, alpha=alpha, features_only=c.features_only, groupings=False)
         rows.append(row)
     n_fits = sum(1 + (c.fit is not None) for c in candidates)

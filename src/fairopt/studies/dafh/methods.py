@@ -123,6 +123,7 @@ def dafh_fits(data: FairData, configs: list[dict[str, Any]], n_groups: int, seed
 def run_dafh(parts: Mapping[str, FairData], ctx: Context) -> list[Candidate]:
     """Every configuration of the grid, trained on the training part and on the fit part (no sensitive input)."""
     configs = grid_configs(ctx.grid, ctx.model)
+    assert ctx.n_groups is not None  # a uses_k method is run with a K
     dtype = ctx.model["dtype"]
     full = dafh_fits(parts["train"], configs, int(ctx.n_groups), ctx.seed, dtype, ctx.device)
     fit = dafh_fits(parts["fit"], configs, int(ctx.n_groups), ctx.seed, dtype, ctx.device)
@@ -155,6 +156,7 @@ def run_trivial(parts: Mapping[str, FairData], ctx: Context) -> list[Candidate]:
 def run_clustering(parts: Mapping[str, FairData], ctx: Context) -> list[Candidate]:
     """K-means on the standardised features (test rows to the nearest centroid), one regression per cluster."""
     train = parts["train"]
+    assert ctx.n_groups is not None  # a uses_k method is run with a K
     return _partition("clustering", parts, sensitive_columns=_sensitive_columns(train, train.group_names),
                       n_groups=int(ctx.n_groups), n_init=int(ctx.baselines["clustering_n_init"]), seed=ctx.seed)
 

@@ -69,7 +69,7 @@ def method_datasets(settings: Mapping[str, Any], method: str) -> list[str]:
     return [d for d in settings["datasets"] if allowed is None or d in allowed]
 
 
-def method_ks(settings: Mapping[str, Any], method: str) -> list[int | None]:
+def method_ks(settings: Mapping[str, Any], method: str) -> list[int] | list[None]:
     """The numbers of groups of a method's jobs: every K for DAFH, K > 2 for Clustering (Table 6), none otherwise."""
     if not METHODS.info(method)["uses_k"]:
         return [None]

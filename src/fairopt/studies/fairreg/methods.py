@@ -47,8 +47,8 @@ from fairopt.core.isolation import WallLimit
 from fairopt.methods.fairreg.agarwal import AgarwalResult, fit_agarwal
 from fairopt.methods.fairreg.coordinate_descent import cd_start, coordinate_descent
 from fairopt.methods.fairreg.formulations import solve_relaxation
-from fairopt.methods.fairreg.mio import run_mio
-from fairopt.methods.fairreg.objective import Instance, least_squares, objective
+from fairopt.methods.fairreg.mio import mio_warm_start, run_mio
+from fairopt.methods.fairreg.objective import Instance, least_squares
 from fairopt.studies.common import Registry
 
 __all__ = ["SolveOptions", "SYNTHETIC", "REAL", "Runner"]
@@ -104,12 +104,8 @@ def _warm_start(inst: Instance, lam: float, cd_relax_w: np.ndarray | None,
     """The better (exact objective) of least squares and CD-relax's model, or none when switched off."""
     if not opts.warm_start:
         return None, {"warm_start_source": None}
-    candidates = {"ls": least_squares(inst.X, inst.y)}
-    if cd_relax_w is not None:
-        candidates["cd_relax"] = np.asarray(cd_relax_w, dtype=float)
-    scores = {name: float(objective(inst, lam, w)) for name, w in candidates.items()}
-    best = min(scores, key=lambda name: (scores[name], name != "cd_relax"))
-    return candidates[best], {"warm_start_source": best}
+    w0, source = mio_warm_start(inst, lam, cd_relax_w)
+    return w0, {"warm_start_source": source}
 
 
 def _mio(inst: Instance, lam: float, formulation: str, opts: SolveOptions,

@@ -66,6 +66,7 @@ def measure(inst: Instance, lam: float, formulation: str, interface: str, *, tim
     elif out.kind == "wall_limit":
         status = "capped" if out.limit == "build" else "wall_limit"
     elif out.kind == "error":
+        assert out.error is not None  # an error outcome carries its exception
         raise out.error
     else:
         status = out.kind

@@ -196,7 +196,7 @@ def prepare_real(dataset: str, path: str | Path, *, options: Mapping[str, Any] |
         raise DataError(f"{path}: feature names {clash} clash with the table's own columns")
     frame = pd.DataFrame(X, columns=names)
     frame["y"], frame["a"], frame["part"], frame["row"] = y, a, part, rows
-    info = {"dataset": dataset, "source": f"real: {Path(path).name} (Agarwal et al. benchmark version)",
+    info: dict[str, Any] = {"dataset": dataset, "source": f"real: {Path(path).name} (Agarwal et al. benchmark version)",
             "rows_full": int(n_full),
             "rows_used": int(len(y)), "subsample": subsample, "subsample_seed": subsample_seed,
             "features": len(names) - int(intercept), "intercept": bool(intercept),

@@ -109,12 +109,12 @@ def summarize(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         squares: an instance without a visible fairness trade-off, on which claims about the fair
         methods are not exercised).
     """
-    rows = {r["method"]: r for r in rows}
-    if not rows:
+    by_method = {r["method"]: r for r in rows}
+    if not by_method:
         raise ValueError("summarize: no method rows")
     shared = ("lam", "m", "n", "l", "seed")
     out: dict[str, Any] = {}
-    for name, r in rows.items():
+    for name, r in by_method.items():
         for key, val in r.items():
             if key not in ("method", "w", "attempts") + shared:
                 out[f"{name}_{key}"] = val
@@ -122,35 +122,35 @@ def summarize(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
                 if key in out and out[key] != val:
                     raise ValueError(f"summarize: rows of different instances ({key} {out[key]} vs {val})")
                 out[key] = val
-    scored = [r["objective"] for r in rows.values() if r.get("objective") is not None]
+    scored = [r["objective"] for r in by_method.values() if r.get("objective") is not None]
     if not scored:
         raise ValueError("summarize: no method returned a model")
     best_obj = min(scored)
-    bounds = [r["bound"] for r in rows.values() if r.get("bound") is not None]
-    bounds += [r["best_bound"] for r in rows.values()
+    bounds = [r["bound"] for r in by_method.values() if r.get("bound") is not None]
+    bounds += [r["best_bound"] for r in by_method.values()
                if r.get("best_bound") is not None and np.isfinite(r["best_bound"])]
     best_bound = max(bounds) if bounds else float("nan")
     out["best_objective"] = best_obj
     out["best_bound"] = best_bound
     # degenerate evidence: no model beats least squares (the fair optimum may be the unfair one)
-    if rows.get("ls", {}).get("objective") is not None:
-        ls_obj = float(rows["ls"]["objective"])
+    if by_method.get("ls", {}).get("objective") is not None:
+        ls_obj = float(by_method["ls"]["objective"])
         out["ls_is_best"] = bool(best_obj >= ls_obj - 1e-9 * max(abs(ls_obj), 1e-12))
     for rel, form in _RELAX_FORMULATION.items():
-        if rel in rows:
-            out[f"relax_gap_{form}"] = relative_gap(best_obj, rows[rel]["bound"])
+        if rel in by_method:
+            out[f"relax_gap_{form}"] = relative_gap(best_obj, by_method[rel]["bound"])
     nan = float("nan")
     for mio in ("bigm", "strong"):
-        if mio in rows:
-            has_model = rows[mio].get("objective") is not None
-            bound = _num(rows[mio].get("best_bound"))
-            out[f"solver_gap_{mio}"] = _num(rows[mio].get("gap")) if has_model else nan
+        if mio in by_method:
+            has_model = by_method[mio].get("objective") is not None
+            bound = _num(by_method[mio].get("best_bound"))
+            out[f"solver_gap_{mio}"] = _num(by_method[mio].get("gap")) if has_model else nan
             # against the better of the MIO's incumbent and every other model of the instance
             out[f"end_gap_{mio}"] = relative_gap(best_obj, bound) if has_model and np.isfinite(bound) else nan
             # the bound is of the delta-separated problem: a model without separation can beat it
             out[f"below_bound_{mio}"] = bool(has_model and np.isfinite(bound)
                                              and best_obj < bound - 1e-9 * max(abs(bound), 1e-12))
-    for name, r in rows.items():
+    for name, r in by_method.items():
         obj = r.get("objective")
         out[f"no_model_{name}"] = obj is None
         if obj is None:  # no model: no gap (missing, not 100%)
@@ -277,7 +277,8 @@ def formulation_timing_table(summary: pd.DataFrame, timings: pd.DataFrame) -> pd
         Columns ``lam, n_instances, bigm_time, strong_time`` (module docstring: a MIO without a
         model at its time limit counts the limit, one without a model otherwise is left out).
     """
-    frame = summary[_KEY + [c for c in summary if c.endswith(("_status", "_stopped_by", "_time_limit"))]].copy()
+    frame = summary[_KEY + [c for c in summary
+                            if isinstance(c, str) and c.endswith(("_status", "_stopped_by", "_time_limit"))]].copy()
     for f in ("bigm", "strong"):
         part = timings[timings["method"] == f] if "method" in timings else timings.iloc[:0]
         if "solver_seconds" in part and len(part):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -80,7 +80,8 @@ def _gpu_rows(gpu: Mapping[str, Any] | None) -> list[BenchmarkRow]:
 
 def _wall_rows(wall: pd.DataFrame | None, targets: Mapping[str, float], n_trainings: int) -> list[BenchmarkRow]:
     """The measured wall-time rows (:mod:`fairopt.studies.fdfl.wall_time`), "not measured" without them."""
-    measured = {} if wall is None else {rec["measurement"]: rec for rec in wall.to_dict("records")}
+    measured: dict[str, dict[str, Any]] = {} if wall is None else {  # cast: wall_time.csv's columns are str
+        rec["measurement"]: rec for rec in cast("list[dict[str, Any]]", wall.to_dict("records"))}
     rows = []
     table2, full = measured.get("table2"), measured.get("full_population")
     setting = f"{n_trainings} trainings + aggregation"
@@ -135,7 +136,7 @@ def benchmark_rows(*, paper: Mapping[str, Any], trials: pd.DataFrame, jobs: pd.D
     rows: list[BenchmarkRow] = []
     paper_rows = paper["table2"]
     for method, part in trials.groupby("method", sort=False):
-        key = (methods.get(method) or {}).get("paper_row")
+        key = (methods.get(str(method)) or {}).get("paper_row")  # a method name: str
         ref = paper_rows[key]["time"] if key in paper_rows else None
         cmp = "ratio" if ref is not None else "none"
         setting = f"{method} ({part['label'].iloc[0]})"
@@ -153,11 +154,13 @@ def benchmark_rows(*, paper: Mapping[str, Any], trials: pd.DataFrame, jobs: pd.D
                                               f"{int(job['trials'].max())} trial(s) over their trials (Python start, "
                                               "imports, data loading, training, evaluation, writing)"))
         if key == "dfl_fair":
+            assert ref is not None  # the paper's Table 2 has a time for dfl_fair
             speedup = ref / part["seconds"].mean()
             rows.append(bench_row(STUDY, "dfl_closed_form_vs_paper", setting, "speedup over the paper's time",
                                   speedup, "x", reference=targets["dfl_speedup_vs_paper"], comparison=">=",
                                   note="paper time / training seconds per trial (target of the issue: >= 10x)"))
     rows += _wall_rows(wall, targets, len(trials))
+    rec: Any  # a row of a table with mixed column types
     for rec in decision.itertuples(index=False):
         setting = f"n = {rec.n}, alpha = {rec.alpha:g}, {rec.kind} instance"
         rows.append(bench_row(STUDY, "closed_form_vs_solver", setting, "closed form seconds", rec.closed_form_seconds,

@@ -380,8 +380,8 @@ def _claim_rows(inputs: ScorecardInputs) -> list[ScoreRow]:
             test=f"mean ratio <= {ratio_max:g} and lower in every trial", conclusive=not _too_few_trials(inputs, repro, dfl, two),
             note=_join(_too_few_trials(inputs, repro, dfl, two), note), data_source=label))
 
-    for a, b, metric, item, claim, same_lambda in ORDERING_CLAIMS:
-        less(a, b, metric, item, claim, same_lambda)
+    for first, second, metric, item, claim, same_lambda in ORDERING_CLAIMS:
+        less(first, second, metric, item, claim, same_lambda)
     # prediction fairness costs DFL (almost) no regret
     item = "Claim: prediction fairness costs DFL little regret"
     if have("dfl", "dfl_fair"):

@@ -34,6 +34,7 @@ Every timed row carries the measurement's own cores and load average (columns ``
 """
 from __future__ import annotations
 
+from typing import Any
 
 import pandas as pd
 
@@ -72,6 +73,7 @@ def _clock(r) -> str:
 
 def _layer_rows(timing: pd.DataFrame, target_batch_size: int, target_speedup: float, extra: str) -> list[BenchmarkRow]:
     rows = []
+    r: Any  # a row of a table with mixed column types
     for r in timing.itertuples(index=False):
         setting = f"batch {r.batch_size}, two groups, box, {r.repeats} repeats"
         clock = _clock(r) + _device(r)
@@ -143,6 +145,7 @@ def _epoch_rows(epochs: pd.DataFrame, target_ratio: float | None = None) -> list
     rows = []
     labels = {"unconstrained": "unconstrained network", "fairopt_exact": "fairopt exact layer",
               "fairness_training": "authors' package fairness-training 0.1.0"}
+    r: Any  # a row of a table with mixed column types
     for r in epochs.itertuples(index=False):
         network = getattr(r, "network", None)
         net = "the paper's synthetic network, " if network == "paper" else ""
@@ -162,7 +165,8 @@ def _epoch_rows(epochs: pd.DataFrame, target_ratio: float | None = None) -> list
             continue
         # the issue's target is stated on the paper's network: a tiny network (smoke) makes any layer look costly
         target = target_ratio is not None and r.variant == "fairopt_exact" and network == "paper"
-        ref = {"reference": float(target_ratio), "comparison": "<="} if target else {}
+        ref: dict[str, Any] = ({"reference": float(target_ratio), "comparison": "<="}
+                               if target and target_ratio is not None else {})
         why = "; issue target" if target else (
             "; no target: the issue target applies to the paper's network (layer.benchmark.epoch_network)"
             if target_ratio is not None and r.variant == "fairopt_exact" else "")
@@ -176,6 +180,7 @@ def _epoch_rows(epochs: pd.DataFrame, target_ratio: float | None = None) -> list
 
 def _authors_check_rows(check: pd.DataFrame) -> list[BenchmarkRow]:
     rows = []
+    r: Any  # a row of a table with mixed column types
     for r in check.itertuples(index=False):
         who = "authors' package fairness-training 0.1.0" if r.implementation == "fairness_training" else \
             "fairopt exact layer"
@@ -255,6 +260,7 @@ def benchmark_rows(timing: pd.DataFrame, *, target_batch_size: int, target_speed
     if authors_check is not None:
         rows += _authors_check_rows(authors_check)
     if synthetic_timing is not None:
+        r: Any  # a row of a table with mixed column types
         for r in synthetic_timing.itertuples(index=False):
             if pd.notna(r.mean_seconds_per_epoch):
                 rows.append(bench_row(STUDY, "synthetic_training", f"{r.setting}, {r.method}",

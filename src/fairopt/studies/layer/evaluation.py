@@ -48,7 +48,7 @@ def wage_audit(pred: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[
     A = np.asarray(groups).reshape(len(p), -1)
     if A.shape[1] != len(names):
         raise DataError(f"wage audit: {A.shape[1]} attributes but {len(names)} names")
-    records = []
+    records: list[dict[str, Any]] = []
     for k, name in enumerate(names):
         for side in (1, 0):
             mask = A[:, k] == side
@@ -58,7 +58,7 @@ def wage_audit(pred: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[
                                 "violated": bool(abs(res) > eps + tol)})
     resid = p - t
     flagged = resid >= np.percentile(resid, flag_percentile)
-    flagging = []
+    flagging: list[dict[str, Any]] = []
     for k, name in enumerate(names):
         m0, m1 = A[:, k] == 0, A[:, k] == 1
         if m0.any() and m1.any():

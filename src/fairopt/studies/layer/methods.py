@@ -12,12 +12,22 @@ The schema's list of method names is pinned to this registry by a test.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from fairopt.studies.common import Registry
+
+if TYPE_CHECKING:  # for the annotation only: listing the methods imports neither torch nor the trainers
+    from torch import nn
+
+    from fairopt.data.container import FairData
+    from fairopt.methods.flayer.training import TrainConfig, TrainedModel
 
 __all__ = ["METHODS", "label"]
 
 _TRAINING = "fairopt.methods.flayer.training"
-METHODS = Registry("fairness-layer method")
+METHODS: Registry[Callable[[Callable[[], nn.Module], FairData, FairData | None, TrainConfig], TrainedModel]] = \
+    Registry("fairness-layer method")
 METHODS.register_path("flayer", f"{_TRAINING}:fit_flayer", label="F-Layer")
 METHODS.register_path("projection", f"{_TRAINING}:fit_projection", label="Projection")
 METHODS.register_path("penalty", f"{_TRAINING}:fit_penalty", label="Penalty")

@@ -229,6 +229,7 @@ def authors_package_rows(check: pd.DataFrame | None) -> list[ScoreRow]:
         return [not_run(STUDY, item, claim, status or "not measured: fairness-training not installed "
                         "(pip install -e '.[bench]' and rerun layer_job_timing)")]
     rows = []
+    assert check is not None  # theirs_rows is empty without it
     measured = check[check["status"] == "measured"]
     for eps, grp in measured.groupby("eps", sort=True):
         by = grp.set_index("implementation")
