@@ -154,6 +154,8 @@ def test_protected_names_group_one():
     # swapping the groups rescales (m_0/m) KS into (m_1/m) KS
     swapped = fm.statistical_parity_unfairness(None, pred, sensitive_features=labels, protected="M")
     assert swapped == pytest.approx(as_01 * np.sum(a == 1) / np.sum(a == 0), abs=1e-12)
+    # without protected: the second label in sorted order ("M"), FairRegressor's rule too
+    assert fm.statistical_parity_unfairness(None, pred, sensitive_features=labels) == swapped
 
 
 # ------------------------------------------------------------------ library calls vs the former hand-written code
@@ -376,7 +378,7 @@ def _bad_cases():
         ("2-D", lambda: fm.mean_prediction_difference(y, np.ones((6, 2)), sensitive_features=a), "y_pred"),
         ("text", lambda: fm.mean_prediction_difference(y, list("abcdef"), sensitive_features=a), "y_pred"),
         ("protected", lambda: fm.statistical_parity_unfairness(
-            y, pred, sensitive_features=np.where(a, "F", "M")), "protected"),
+            y, pred, sensitive_features=np.where(a, "F", "M"), protected="X"), "protected"),
         ("thresholds", lambda: fm.statistical_parity_unfairness(y, pred, sensitive_features=a, thresholds=[]),
          "thresholds"),
         ("nan threshold", lambda: fm.statistical_parity_unfairness(y, pred, sensitive_features=a,

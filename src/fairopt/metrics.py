@@ -9,7 +9,8 @@ ignored by the metrics that do not use it (as in fairlearn's ``demographic_parit
 **Two-group metrics** (FDFL, fairness layer, fair regression): ``sensitive_features`` holds exactly
 two distinct labels, of any type (``0/1``, booleans, strings ...). The two gaps are symmetric, so
 which label is which group does not matter; :func:`statistical_parity_unfairness` compares group
-``a = 1`` with all rows and needs to know that group (``protected``; default the label ``1``/``True``).
+``a = 1`` with all rows and needs to know that group (``protected``; default the second of the two
+labels in sorted order, :func:`fairopt.core.groups.binary_groups`).
 
 * :func:`mean_prediction_difference` -- ``|mean(y^ | a=0) - mean(y^ | a=1)|``
   (:func:`fairopt.core.metrics.mean_gap`);
@@ -53,6 +54,7 @@ from numpy.typing import ArrayLike
 
 from fairopt.core import metrics as _core
 from fairopt.core.errors import DataError
+from fairopt.core.groups import binary_groups
 from fairopt.methods.dafh import metrics as _dafh
 
 __all__ = [
@@ -126,21 +128,10 @@ def _same_kind(name: str, arr: np.ndarray, ref: np.ndarray) -> None:
         raise DataError(f"{name}: labels of dtype {arr.dtype} do not compare with y_true's dtype {ref.dtype}")
 
 
-def _two_groups(sensitive_features: Any, n: int) -> tuple[np.ndarray, list[Any]]:
-    """``(labels (n,), distinct labels)``; DataError unless there are exactly two groups."""
-    arr = _labels("sensitive_features", sensitive_features, n)
-    distinct = list(dict.fromkeys(arr.tolist()))
-    if len(distinct) != 2:
-        shown = distinct[:5]
-        raise DataError(f"sensitive_features: expected exactly two groups, got {len(distinct)} "
-                        f"({shown}{' ...' if len(distinct) > 5 else ''})")
-    return arr, distinct
-
-
-def _group_codes(sensitive_features: Any, n: int) -> np.ndarray:
-    """0/1 codes of two groups (which is 1 does not matter to a symmetric gap)."""
-    arr, distinct = _two_groups(sensitive_features, n)
-    return np.asarray(arr == distinct[1], dtype=np.int64)
+def _group_codes(sensitive_features: Any, n: int, protected: Any = None) -> np.ndarray:
+    """0/1 codes of two groups (:func:`fairopt.core.groups.binary_groups`; the missing-value check first,
+    which names the first row)."""
+    return binary_groups(_labels("sensitive_features", sensitive_features, n), n, protected=protected)[0]
 
 
 # ------------------------------------------------------------------ two-group metrics
@@ -215,8 +206,9 @@ def statistical_parity_unfairness(y_true: Any, y_pred: ArrayLike, *, sensitive_f
         y_pred: ``(n,)`` predictions (finite numbers).
         sensitive_features: ``(n,)`` labels of exactly two groups.
         thresholds: ``None`` (exact), or the thresholds ``b_j`` (finite numbers, at least one).
-        protected: The label of group ``a = 1``; default ``1`` (also ``True``), which must then be
-            one of the two labels.
+        protected: The label of group ``a = 1``; default the second of the two labels in sorted order
+            (1 for 0/1, ``True`` for booleans; :func:`fairopt.core.groups.binary_groups`, the rule of
+            :class:`~fairopt.methods.fairreg.FairRegressor` too).
 
     Returns:
         The unfairness, in ``[0, 1]``.
@@ -225,12 +217,7 @@ def statistical_parity_unfairness(y_true: Any, y_pred: ArrayLike, *, sensitive_f
         DataError: A bad argument, or a ``protected`` that is not one of the labels (the message names it).
     """
     pred = _numbers("y_pred", y_pred)
-    groups, distinct = _two_groups(sensitive_features, pred.size)
-    label = 1 if protected is None else protected
-    if not any(label == d for d in distinct):
-        hint = "" if protected is not None else " (default 1); name group a = 1 with protected="
-        raise DataError(f"protected: {label!r} is not one of the labels {distinct} of sensitive_features{hint}")
-    group_one = np.asarray(groups == label, dtype=np.int64)
+    group_one = _group_codes(sensitive_features, pred.size, protected)
     if thresholds is None:
         return _core.exact_unfairness(pred, group_one)
     return _core.discretized_unfairness(pred, group_one, _numbers("thresholds", thresholds))

@@ -55,8 +55,9 @@ def run_headline(config: Mapping[str, Any], studies: Sequence[str], *, config_fi
     scaled = any(str((config.get(s) or {}).get("scale") or config.get("scale", PAPER)) != PAPER for s in studies)
     files = ", ".join(f"`{_shown(f)}`" for f in config_files) or "none"
     keys = ", ".join(f"`{k}={v}`" for k, v in (command_line or {}).items()) or "none"
-    source = (f"mirror `{config.get('data_mirror', '')}`" + (", else the canonical URLs" if config.get("download") else "")
-              + f"; Obermeyer patients: `{(config.get('obermeyer') or {}).get('source', 'auto')}`")
+    download = ", else the canonical URLs" if config.get("download") else ""
+    patients = (config.get("obermeyer") or {}).get("source", "auto")
+    source = f"mirror `{config.get('data_mirror', '')}`{download}; Obermeyer patients: `{patients}`"
     lines = [f"**Produced by** fairopt {__version__} with preset {preset}; config files {files}; "
              f"command-line keys {keys}; raw data: {source} (each study's data source: its `data_source` "
              "column)."]

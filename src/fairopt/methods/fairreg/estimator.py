@@ -37,7 +37,8 @@ distinct values (numbers, booleans or strings). ``a = 1`` (the group of the ``1/
 :mod:`~fairopt.methods.fairreg.objective`) is ``protected_group`` when given, else the *second of the
 two values in sorted order* (``numpy.unique``): 1 for 0/1, ``True`` for booleans, +1 for -1/+1,
 ``"White"`` for ``{"Black", "White"}``. The choice matters: ``U`` is not symmetric in the groups
-(``P(t > b) - P(t > b | a = 1) = P(a = 0) (P(t > b | a = 0) - P(t > b | a = 1))``). ``groups_``
+(``P(t > b) - P(t > b | a = 1) = P(a = 0) (P(t > b | a = 0) - P(t > b | a = 1))``); the rule is
+:func:`fairopt.core.groups.binary_groups`, shared with :mod:`fairopt.metrics`. ``groups_``
 records ``[value of a = 0, value of a = 1]``. ``s`` is needed only for fitting (``predict`` never
 sees it). In a :class:`~sklearn.pipeline.Pipeline` pass it as ``<step>__sensitive_features=s``, or,
 with ``sklearn.set_config(enable_metadata_routing=True)``, as ``sensitive_features=s`` to the
@@ -91,6 +92,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from fairopt.core import metrics
 from fairopt.core.errors import ConfigError, DataError, SolverError
+from fairopt.core.groups import binary_groups
 from fairopt.core.isolation import WallLimit
 from fairopt.core.solvers import CONIC_SOLVERS, MIXED_INTEGER_SOLVERS
 from fairopt.core.validation import validate_inputs
@@ -100,7 +102,7 @@ from fairopt.methods.fairreg.formulations import solve_relaxation
 from fairopt.methods.fairreg.mio import mio_warm_start, run_mio
 from fairopt.methods.fairreg.objective import DEFAULT_DELTA, Instance, make_instance, objective_parts, threshold_grid
 
-__all__ = ["FairRegressor", "METHODS", "encode_groups"]
+__all__ = ["FairRegressor", "METHODS"]
 
 #: the ``method`` values, in the order of the module docstring
 METHODS = ("relaxation", "cd", "cd_relax", "mio_strong", "mio_bigm", "agarwal")
@@ -112,54 +114,6 @@ CRASH_FALLBACK_SCIP_PARAMS: Mapping[str, Any] = {"nlp/disable": True}
 #: the watchdog of an isolated MIO: ``factor * time_limit + extra`` seconds after its model is built,
 #: plus ``per_build_second`` per build second (the study's defaults, ``fairreg.solvers.wall_limit_*``)
 WALL_LIMIT_FACTOR, WALL_LIMIT_EXTRA, WALL_LIMIT_PER_BUILD_SECOND = 2.0, 60.0, 1.0
-
-
-def encode_groups(sensitive_features: Any, n_samples: int,
-                  protected_group: Any = None) -> tuple[np.ndarray, np.ndarray]:
-    """The 0/1 attribute ``a`` of a two-valued sensitive feature (module docstring).
-
-    Args:
-        sensitive_features: ``(n_samples,)`` array-like (or one column) of exactly two distinct values.
-        n_samples: Rows of ``X``.
-        protected_group: The value that is ``a = 1``; ``None``: the second of the two sorted values.
-
-    Returns:
-        ``(a, groups)``: ``a`` an int array of 0/1, ``groups = [value of a = 0, value of a = 1]``.
-
-    Raises:
-        DataError: Missing, wrongly shaped, not comparable, with missing values, or not two-valued.
-        ConfigError: ``protected_group`` is not one of the two values.
-    """
-    if sensitive_features is None:
-        raise DataError("sensitive_features: required, a binary 1-D array of length n_samples; pass "
-                        "fit(X, y, sensitive_features=s) (in a Pipeline: <step>__sensitive_features=s "
-                        "or metadata routing)")
-    s = np.asarray(sensitive_features)
-    if s.ndim == 2 and s.shape[1] == 1:
-        s = s[:, 0]
-    if s.ndim != 1 or s.shape[0] != n_samples:
-        raise DataError(f"sensitive_features: expected a 1-D array of length {n_samples} (the rows of X), "
-                        f"got shape {s.shape}")
-    try:
-        missing = bool(np.any(s != s)) or any(v is None for v in s.tolist())
-        values = np.unique(s)
-    except TypeError as exc:
-        raise DataError(f"sensitive_features: values must be comparable (numbers or strings), got {exc}") from None
-    if missing:
-        raise DataError("sensitive_features: contains missing values (NaN or None)")
-    if values.size != 2:
-        raise DataError(f"sensitive_features: expected exactly two groups among the training rows, got "
-                        f"{values.size} distinct value(s) {values.tolist()[:5]}")
-    if protected_group is None:
-        one = values[1]
-    else:
-        if not np.any(values == protected_group):
-            raise ConfigError(f"protected_group: {protected_group!r} is not one of the sensitive feature's "
-                              f"values {values.tolist()}")
-        one = protected_group
-    a = (s == one).astype(int)
-    other = values[0] if values[1] == one else values[1]
-    return a, np.array([other, one], dtype=values.dtype)
 
 
 def _real(value: Any, name: str, *, minimum: float = 0.0, strict: bool = True) -> float:
@@ -381,7 +335,12 @@ class FairRegressor(RegressorMixin, BaseEstimator):
         m = X.shape[0]
         if m < 2:
             raise DataError(f"X: FairRegressor needs at least 2 samples (one per group), got n_samples = {m}")
-        a, groups = encode_groups(sensitive_features, m, self.protected_group)
+        if sensitive_features is None:
+            raise DataError("sensitive_features: required, a two-valued 1-D array of length n_samples; pass "
+                            "fit(X, y, sensitive_features=s) (in a Pipeline: <step>__sensitive_features=s "
+                            "or metadata routing)")
+        a, groups = binary_groups(sensitive_features, m, protected=self.protected_group,
+                                  protected_name="protected_group")
         D = self._design(X)
         lam_sum = float(m) * p["lam"]
         if p["method"] == "agarwal":
