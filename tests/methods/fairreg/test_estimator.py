@@ -378,3 +378,16 @@ def test_sklearn_checks_without_sensitive_features(estimator, check):
     """The plain estimator: parameter, clone, repr, tag, unfitted, sparse/complex/1-D/empty-input and y=None checks
     pass; the fitting checks fail by design (listed with the reason)."""
     check(estimator)
+
+
+def test_the_mio_safeguards_are_the_study_defaults():
+    """methods/ may not import studies/: the estimator's copies of the study's watchdog and crash-fallback
+    defaults are held to the schema here."""
+    from fairopt.methods.fairreg import estimator
+    from fairopt.studies.common import schema_defaults
+
+    solvers = schema_defaults("fairreg")["solvers"]
+    assert dict(estimator.CRASH_FALLBACK_SCIP_PARAMS) == solvers["crash_fallback_scip_params"]
+    assert estimator.WALL_BUILD_LIMIT == solvers["wall_build_limit"]
+    assert (estimator.WALL_LIMIT_FACTOR, estimator.WALL_LIMIT_EXTRA, estimator.WALL_LIMIT_PER_BUILD_SECOND) == (
+        solvers["wall_limit_factor"], solvers["wall_limit_extra"], solvers["wall_limit_per_build_second"])

@@ -111,8 +111,10 @@ AGARWAL_OPTIONS = ("groups", "nu", "eta_mul", "lp_step")
 #: SCIP parameters of the one re-solve after a crash of an isolated MIO (the study's default
 #: ``fairreg.solvers.crash_fallback_scip_params``: no NLP heuristics, i.e. no Ipopt)
 CRASH_FALLBACK_SCIP_PARAMS: Mapping[str, Any] = {"nlp/disable": True}
-#: the watchdog of an isolated MIO: ``factor * time_limit + extra`` seconds after its model is built,
-#: plus ``per_build_second`` per build second (the study's defaults, ``fairreg.solvers.wall_limit_*``)
+#: the watchdog of an isolated MIO: the model built within ``WALL_BUILD_LIMIT`` seconds, then
+#: ``factor * time_limit + extra`` seconds plus ``per_build_second`` per build second (the study's defaults,
+#: ``fairreg.solvers.wall_build_limit`` / ``wall_limit_*``; methods may not import studies, so a test pins them)
+WALL_BUILD_LIMIT = 1800.0
 WALL_LIMIT_FACTOR, WALL_LIMIT_EXTRA, WALL_LIMIT_PER_BUILD_SECOND = 2.0, 60.0, 1.0
 
 
@@ -390,7 +392,7 @@ class FairRegressor(RegressorMixin, BaseEstimator):
         fallback = ({"scip_params": {**p["scip_params"], **CRASH_FALLBACK_SCIP_PARAMS}}
                     if scip and p["isolate"] else None)
         watchdog = None if p["time_limit"] is None else WallLimit(
-            build=None, solve=WALL_LIMIT_FACTOR * p["time_limit"] + WALL_LIMIT_EXTRA,
+            build=WALL_BUILD_LIMIT, solve=WALL_LIMIT_FACTOR * p["time_limit"] + WALL_LIMIT_EXTRA,
             per_build_second=WALL_LIMIT_PER_BUILD_SECOND)
         w0 = self._mio_start(inst, lam_sum, p) if p["warm_start"] else None
         res, info = run_mio(inst, lam_sum, formulation, solver=p["mio_solver"], time_limit=p["time_limit"],
